@@ -1,0 +1,123 @@
+/* uccert - command-line front end: scan, and the commands built on it. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "clock.h"
+#include "log.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+static const struct command {
+	const char *name;
+	int (*run)(struct cli *, int, char **);
+	const char *summary;
+} commands[] = {
+	{ "scan", cmd_scan, "list every certificate with days left, impact and state" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: uccert [-c FILE] [--now TIME] COMMAND [ARGS]\n"
+		"\n"
+		"  -c, --config FILE  configuration (default %s/uccert/uccert.conf)\n"
+		"      --now TIME     evaluate as if it were TIME (RFC 3339, e.g. 2027-01-01T00:00:00Z)\n"
+		"  -q, --quiet        do not print configuration or scan warnings\n"
+		"  -h, --help         this help\n"
+		"  -V, --version      print the version\n"
+		"\ncommands:\n",
+		SYSCONFDIR);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nSee uccert(1) and uccert.conf(5).\n");
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("uccert: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'uccert --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int load_settings(struct cli *cli)
+{
+	struct uc_diag diag = { 0 };
+
+	cli->settings = uc_settings_load(cli->config_path, &diag);
+	for (size_t i = 0; i < diag.nwarnings; i++)
+		uc_log(LOG_WARNING, "%s", diag.warnings[i]);
+	for (size_t i = 0; i < diag.nerrors; i++)
+		fprintf(stderr, "uccert: %s\n", diag.errors[i]);
+	uc_diag_free(&diag);
+	return cli->settings ? 0 : EXIT_CONFIG;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .config_path = SYSCONFDIR "/uccert/uccert.conf" };
+	int c, rc;
+
+	uc_log_set_ident("uccert");
+	/* '+': stop at the command name; the command parses its own options */
+	while ((c = getopt_long(argc, argv, "+c:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'N':
+			if (!uc_parse_rfc3339(optarg, &cli.now))
+				return usage_error("--now %s: expected RFC 3339 UTC time such as 2027-01-01T00:00:00Z", optarg);
+			uc_set_now(cli.now);
+			break;
+		case 'q':
+			uc_log_set_level(LOG_ERR);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("uccert %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			return usage_error("unknown option");
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cli.now = uc_now();
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		if ((rc = load_settings(&cli)) != 0)
+			return rc;
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+		optind = 0;	/* glibc: re-initialise getopt for the subcommand */
+		rc = commands[i].run(&cli, sub_argc, sub_argv);
+		uc_settings_free(cli.settings);
+		return rc;
+	}
+	return usage_error("unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,117 @@
+/* catalog.c - what uccert knows about each certificate unit.
+ *
+ * Source: the unit tables of the CUCM / Unity Connection certificate
+ * reference. Impact is the consequence of renewing (own units) or deleting
+ * (trust units) the certificate: CTL/ITL units change the trust files every
+ * phone downloads, the others touch no phone. */
+#include <config.h>
+
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+
+#define BOTH (UC_PRODUCT_CUCM | UC_PRODUCT_CUC)
+#define CUCM UC_PRODUCT_CUCM
+#define OWN UC_STORE_OWN
+#define TRUST UC_STORE_TRUST
+#define NONE UC_IMPACT_NONE
+#define CTL UC_IMPACT_CTL_ITL
+
+const struct uc_unit uc_units[] = {
+	{ "tomcat", BOTH, OWN, NONE,
+	  "HTTPS web services: administration, OS admin and user pages (and DRF from 14)" },
+	{ "tomcat-ECDSA", BOTH, OWN, NONE,
+	  "HTTPS web services with an ECDSA key" },
+	{ "ipsec", BOTH, OWN, NONE,
+	  "DRF backup and restore between nodes (before 14), IPsec and SRTP towards gateways" },
+	{ "CallManager", CUCM, OWN, CTL,
+	  "server identity: SIP/SCCP TLS, TFTP configuration signing, CTI, IM&P and Unity Connection links" },
+	{ "CallManager-ECDSA", CUCM, OWN, CTL,
+	  "server identity with an ECDSA key (shares the CallManager-trust store)" },
+	{ "CAPF", CUCM, OWN, CTL,
+	  "issues LSCs to phones; phone authentication and 802.1x; listed in the CTL" },
+	{ "TVS", CUCM, OWN, CTL,
+	  "Trust Verification Service: validates certificates for phones; bundled into the ITL" },
+	{ "ITLRecovery", CUCM, OWN, CTL,
+	  "signs the ITL and CTL files and SAML assertions; publisher only" },
+	{ "tomcat-trust", BOTH, TRUST, NONE,
+	  "CAs and peers trusted by the web services" },
+	{ "ipsec-trust", BOTH, TRUST, NONE,
+	  "peers trusted for DRF and IPsec; holds every node's own ipsec certificate" },
+	{ "CallManager-trust", BOTH, TRUST, NONE,
+	  "peers trusted for SIP/SCCP TLS, CTI and secure trunks" },
+	{ "CAPF-trust", CUCM, TRUST, NONE,
+	  "CAs trusted to authenticate phones (MIC and LSC issuers)" },
+	{ "TVS-trust", CUCM, TRUST, NONE,
+	  "certificates TVS vouches for to phones" },
+	{ "Phone-trust", CUCM, TRUST, NONE,
+	  "certificates pushed to phones for their own trust store" },
+	{ "Phone-VPN-trust", CUCM, TRUST, NONE,
+	  "VPN headends trusted by phones" },
+	{ "Phone-SAST-trust", CUCM, TRUST, NONE,
+	  "System Administrator Security Tokens (CTL signers)" },
+	{ "Phone-CTL-trust", CUCM, TRUST, NONE,
+	  "CTL signers trusted by phones" },
+	{ "Phone-CTL-ASA-trust", CUCM, TRUST, NONE,
+	  "ASA certificates for the phone proxy CTL" },
+	{ "Phone-Edge-trust", CUCM, TRUST, NONE,
+	  "edge devices trusted by phones (Expressway, mobile and remote access)" },
+	{ "directory-trust", CUCM, TRUST, NONE,
+	  "LDAP directory servers trusted for secure LDAP" },
+	{ "userlicensing-trust", CUCM, TRUST, NONE,
+	  "licensing servers trusted for user licensing" },
+};
+
+const size_t uc_nunits = sizeof uc_units / sizeof uc_units[0];
+
+const struct uc_unit *uc_unit_find(const char *name)
+{
+	for (size_t i = 0; i < uc_nunits; i++)
+		if (strcasecmp(uc_units[i].name, name) == 0)
+			return &uc_units[i];
+	return NULL;
+}
+
+enum uc_store uc_store_guess(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 6 && strcasecmp(name + n - 6, "-trust") == 0 ? UC_STORE_TRUST
+								: UC_STORE_OWN;
+}
+
+const char *uc_store_name(enum uc_store s)
+{
+	return s == UC_STORE_TRUST ? "trust" : "own";
+}
+
+const char *uc_impact_name(enum uc_impact i)
+{
+	switch (i) {
+	case UC_IMPACT_NONE:
+		return "none";
+	case UC_IMPACT_CTL_ITL:
+		return "ctl-itl";
+	default:
+		return "unknown";
+	}
+}
+
+const char *uc_state_name(enum uc_state s)
+{
+	switch (s) {
+	case UC_STATE_VALID:
+		return "valid";
+	case UC_STATE_EXPIRING:
+		return "expiring";
+	case UC_STATE_EXPIRED:
+		return "expired";
+	default:
+		return "unreadable";
+	}
+}
+
+const char *uc_product_name(enum uc_product p)
+{
+	return p == UC_PRODUCT_CUC ? "cuc" : "cucm";
+}

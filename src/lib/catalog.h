@@ -1,0 +1,43 @@
+/* catalog.h - the CUCM and Unity Connection certificate units.
+ *
+ * One table (catalog.c) holds what uccert knows about each unit; everything
+ * else - scan, plan, cleanup, the MIB - reads it from there. */
+#ifndef UCCERT_CATALOG_H
+#define UCCERT_CATALOG_H
+
+#include <stddef.h>
+
+/* Numeric values are the ones UCCERT-MIB publishes. */
+enum uc_store { UC_STORE_OWN = 1, UC_STORE_TRUST = 2 };
+enum uc_impact { UC_IMPACT_NONE = 1, UC_IMPACT_CTL_ITL = 2, UC_IMPACT_UNKNOWN = 3 };
+enum uc_state {
+	UC_STATE_VALID = 1, UC_STATE_EXPIRING = 2, UC_STATE_EXPIRED = 3,
+	UC_STATE_UNREADABLE = 4,
+};
+#define UC_IMPACT_MAX UC_IMPACT_UNKNOWN
+#define UC_STATE_MAX UC_STATE_UNREADABLE
+
+enum uc_product { UC_PRODUCT_CUCM = 1 << 0, UC_PRODUCT_CUC = 1 << 1 };
+
+struct uc_unit {
+	const char *name;	/* exact platform spelling */
+	unsigned products;	/* enum uc_product bits */
+	enum uc_store store;
+	enum uc_impact impact;
+	const char *function;	/* one line: what it secures */
+};
+
+extern const struct uc_unit uc_units[];
+extern const size_t uc_nunits;
+
+/* Case-insensitive lookup; NULL for a unit the catalog does not know. */
+const struct uc_unit *uc_unit_find(const char *name);
+/* For units the catalog does not know: "-trust" suffix means a trust store. */
+enum uc_store uc_store_guess(const char *name);
+
+const char *uc_store_name(enum uc_store s);	/* "own", "trust" */
+const char *uc_impact_name(enum uc_impact i);	/* "none", "ctl-itl", "unknown" */
+const char *uc_state_name(enum uc_state s);	/* "valid", ... */
+const char *uc_product_name(enum uc_product p);	/* "cucm", "cuc" */
+
+#endif

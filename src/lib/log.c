@@ -1,0 +1,46 @@
+/* log.c - library logging, routed to stderr or to the daemon's syslog. */
+#include <config.h>
+
+#include <stdio.h>
+
+#include "log.h"
+
+static uc_log_fn handler;
+static const char *ident = "uccert";
+static int max_priority = LOG_INFO;
+
+void uc_log_set_handler(uc_log_fn fn)
+{
+	handler = fn;
+}
+
+void uc_log_set_ident(const char *name)
+{
+	ident = name;
+}
+
+void uc_log_set_level(int p)
+{
+	max_priority = p;
+}
+
+void uc_vlog(int priority, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (priority > max_priority)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (handler)
+		handler(priority, msg);
+	else
+		fprintf(stderr, "%s: %s\n", ident, msg);
+}
+
+void uc_log(int priority, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	uc_vlog(priority, fmt, ap);
+	va_end(ap);
+}

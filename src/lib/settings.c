@@ -1,0 +1,475 @@
+/* settings.c - uccert.conf via libconfig, validated with file:line errors. */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "settings.h"
+#include "util.h"
+
+#define DEFAULT_STATE_DIR "/var/lib/uccert"
+#define DEFAULT_AGENTX_SOCKET "/var/agentx/master"
+
+struct loader {
+	const char *path;
+	struct uc_diag *diag;
+};
+
+static void push(char ***v, size_t *n, char *msg)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = msg;
+}
+
+static void report(struct loader *ld, bool error, const config_setting_t *at,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void report(struct loader *ld, bool error, const config_setting_t *at,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	int line = at ? (int)config_setting_source_line(at) : 0;
+	char *msg = line > 0 ? xasprintf("%s:%d: %s", ld->path, line, text)
+			     : xasprintf("%s: %s", ld->path, text);
+	free(text);
+	if (error)
+		push(&ld->diag->errors, &ld->diag->nerrors, msg);
+	else
+		push(&ld->diag->warnings, &ld->diag->nwarnings, msg);
+}
+
+#define ERR(at, ...) report(ld, true, at, __VA_ARGS__)
+#define WARN(at, ...) report(ld, false, at, __VA_ARGS__)
+
+/* Warn about settings a group holds that uccert does not know. */
+static void check_known(struct loader *ld, const config_setting_t *group,
+			const char *const *known, const char *where)
+{
+	int n = config_setting_length(group);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		bool ok = false;
+		for (const char *const *k = known; *k && name; k++)
+			if (strcmp(*k, name) == 0)
+				ok = true;
+		if (!ok && name)
+			WARN(s, "unknown setting '%s'%s%s (ignored)", name,
+			     where ? " in " : "", where ? where : "");
+	}
+}
+
+static bool get_int(struct loader *ld, const config_setting_t *group,
+		    const char *name, int min, int max, int *out)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+	if (!s)
+		return false;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		ERR(s, "%s: expected an integer", name);
+		return false;
+	}
+	long long v = config_setting_get_int64(s);
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		v = config_setting_get_int(s);
+	if (v < min || v > max) {
+		ERR(s, "%s = %lld: expected an integer from %d to %d", name, v, min, max);
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+/* A string member; NULL when absent. Reports a wrong type or empty value. */
+static const char *get_string(struct loader *ld, const config_setting_t *group,
+			      const char *name, bool required, const char *where)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+	if (!s) {
+		if (required)
+			ERR(group, "%s: missing '%s'", where, name);
+		return NULL;
+	}
+	const char *v = config_setting_get_string(s);
+	if (!v) {
+		ERR(s, "%s: expected a string", name);
+		return NULL;
+	}
+	if (!*v) {
+		ERR(s, "%s: must not be empty", name);
+		return NULL;
+	}
+	return v;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x < y) - (x > y);
+}
+
+static void load_reminders(struct loader *ld, const config_setting_t *root,
+			   struct uc_settings *s)
+{
+	const config_setting_t *r = config_setting_get_member(root, "reminder_days");
+	if (!r)
+		return;
+	if (!config_setting_is_aggregate(r)) {
+		ERR(r, "reminder_days: expected a list of days, e.g. [ 60, 30, 14 ]");
+		return;
+	}
+	free(s->reminder_days);
+	s->nreminders = 0;
+	s->reminder_days = xcalloc((size_t)config_setting_length(r) + 1, sizeof(int));
+	for (int i = 0; i < config_setting_length(r); i++) {
+		const config_setting_t *e = config_setting_get_elem(r, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_INT) {
+			ERR(e, "reminder_days: element %d: expected an integer", i + 1);
+			continue;
+		}
+		int v = config_setting_get_int(e);
+		if (v < 0) {
+			ERR(e, "reminder_days: %d: expected a day count >= 0", v);
+			continue;
+		}
+		for (size_t j = 0; j < s->nreminders; j++)
+			if (s->reminder_days[j] == v)
+				ERR(e, "reminder_days: %d appears twice", v);
+		s->reminder_days[s->nreminders++] = v;
+	}
+	qsort(s->reminder_days, s->nreminders, sizeof(int), cmp_desc);
+	for (size_t j = 0; j < s->nreminders; j++) {
+		int max = 0;
+		for (int k = 1; k <= UC_IMPACT_MAX; k++)
+			if (s->threshold_by_impact[k] > max)
+				max = s->threshold_by_impact[k];
+		if (s->reminder_days[j] > max)
+			ERR(r, "reminder_days: %d is larger than the warning threshold (%d days): it would never be reached",
+			    s->reminder_days[j], max);
+	}
+}
+
+static bool parse_enum(const char *v, const char *const *names, int *out)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(v, names[i]) == 0) {
+			*out = i + 1;
+			return true;
+		}
+	return false;
+}
+
+static void load_phones(struct loader *ld, const config_setting_t *cs,
+			struct uc_cluster *c)
+{
+	static const char *const known[] = { "model", "count", NULL };
+	const config_setting_t *ph = config_setting_get_member(cs, "phones");
+	if (!ph)
+		return;
+	if (!config_setting_is_list(ph) && !config_setting_is_array(ph)) {
+		ERR(ph, "phones: expected a list like ( { model = \"8845\"; count = 1200; } )");
+		return;
+	}
+	int n = config_setting_length(ph);
+	c->phones = xcalloc((size_t)n, sizeof *c->phones);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(ph, (unsigned)i);
+		if (!config_setting_is_group(e)) {
+			ERR(e, "phones: element %d: expected { model = ...; count = ...; }", i + 1);
+			continue;
+		}
+		check_known(ld, e, known, "phones");
+		const char *model = get_string(ld, e, "model", true, "phones");
+		int count = 0;
+		if (!config_setting_get_member(e, "count"))
+			ERR(e, "phones: missing 'count'");
+		else
+			get_int(ld, e, "count", 0, 10000000, &count);
+		if (!model)
+			continue;
+		c->phones[c->nphones].model = xstrdup(model);
+		c->phones[c->nphones++].count = count;
+	}
+}
+
+static void load_nodes(struct loader *ld, const config_setting_t *cs,
+		       struct uc_cluster *c)
+{
+	static const char *const known[] = { "name", "role", "cert_dir", NULL };
+	static const char *const roles[] = { "publisher", "subscriber", NULL };
+	const config_setting_t *nodes = config_setting_get_member(cs, "nodes");
+	unsigned publishers = 0;
+
+	if (!nodes) {
+		ERR(cs, "cluster '%s': missing 'nodes'", c->name);
+		return;
+	}
+	if (!config_setting_is_list(nodes) || config_setting_length(nodes) == 0) {
+		ERR(nodes, "nodes: expected a non-empty list ( { name = ...; role = ...; cert_dir = ...; }, ... )");
+		return;
+	}
+	int n = config_setting_length(nodes);
+	c->nodes = xcalloc((size_t)n, sizeof *c->nodes);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(nodes, (unsigned)i);
+		if (!config_setting_is_group(e)) {
+			ERR(e, "nodes: element %d: expected a group { ... }", i + 1);
+			continue;
+		}
+		check_known(ld, e, known, "a node");
+		const char *name = get_string(ld, e, "name", true, "node");
+		const char *role = get_string(ld, e, "role", true, name ? name : "node");
+		const char *dir = get_string(ld, e, "cert_dir", true, name ? name : "node");
+		int r = 0;
+		if (role && !parse_enum(role, roles, &r))
+			ERR(config_setting_get_member(e, "role"),
+			    "role = \"%s\": expected \"publisher\" or \"subscriber\"", role);
+		if (!name || !dir || !r)
+			continue;
+		for (size_t j = 0; j < c->nnodes; j++)
+			if (strcmp(c->nodes[j].name, name) == 0)
+				ERR(config_setting_get_member(e, "name"),
+				    "duplicate node name '%s' in cluster '%s' (first at line %d)",
+				    name, c->name, c->nodes[j].line);
+		if (r == UC_ROLE_PUBLISHER && ++publishers == 2)
+			ERR(e, "cluster '%s' has more than one publisher", c->name);
+		if (strchr(name, '/'))
+			ERR(e, "node name '%s': must not contain '/'", name);
+		struct uc_node *nd = &c->nodes[c->nnodes++];
+		nd->name = xstrdup(name);
+		nd->role = (enum uc_role)r;
+		nd->cert_dir = xstrdup(dir);
+		nd->line = (int)config_setting_source_line(e);
+	}
+}
+
+static void load_clusters(struct loader *ld, const config_setting_t *root,
+			  struct uc_settings *s)
+{
+	static const char *const known[] = { "name", "product", "security_mode",
+		"nodes", "phones", NULL };
+	static const char *const products[] = { "cucm", "cuc", NULL };
+	static const char *const modes[] = { "non-secure", "mixed-usb",
+		"mixed-tokenless", NULL };
+	const config_setting_t *cl = config_setting_get_member(root, "clusters");
+
+	if (!cl) {
+		ERR(NULL, "no 'clusters' defined: nothing to monitor");
+		return;
+	}
+	if (!config_setting_is_list(cl)) {
+		ERR(cl, "clusters: expected a list ( { name = ...; ... }, ... )");
+		return;
+	}
+	int n = config_setting_length(cl);
+	s->clusters = xcalloc((size_t)n, sizeof *s->clusters);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(cl, (unsigned)i);
+		if (!config_setting_is_group(e)) {
+			ERR(e, "clusters: element %d: expected a group { ... }", i + 1);
+			continue;
+		}
+		check_known(ld, e, known, "a cluster");
+		const char *name = get_string(ld, e, "name", true, "cluster");
+		const char *prod = get_string(ld, e, "product", false, "cluster");
+		const char *mode = get_string(ld, e, "security_mode", false, "cluster");
+		int p = 1, m = UC_SECURITY_NON_SECURE;
+		if (prod && !parse_enum(prod, products, &p))
+			ERR(config_setting_get_member(e, "product"),
+			    "product = \"%s\": expected \"cucm\" or \"cuc\"", prod);
+		if (mode && !parse_enum(mode, modes, &m))
+			ERR(config_setting_get_member(e, "security_mode"),
+			    "security_mode = \"%s\": expected \"non-secure\", \"mixed-usb\" or \"mixed-tokenless\"",
+			    mode);
+		if (!name)
+			continue;
+		for (size_t j = 0; j < s->nclusters; j++)
+			if (strcmp(s->clusters[j].name, name) == 0)
+				ERR(config_setting_get_member(e, "name"),
+				    "duplicate cluster name '%s' (first at line %d)",
+				    name, s->clusters[j].line);
+		struct uc_cluster *c = &s->clusters[s->nclusters++];
+		c->name = xstrdup(name);
+		c->product = p == 2 ? UC_PRODUCT_CUC : UC_PRODUCT_CUCM;
+		c->security_mode = (enum uc_security_mode)m;
+		c->line = (int)config_setting_source_line(e);
+		load_nodes(ld, e, c);
+		load_phones(ld, e, c);
+	}
+}
+
+static void load_groups(struct loader *ld, const config_setting_t *root,
+			struct uc_settings *s)
+{
+	static const char *const agentx_known[] = { "socket", "ping_interval", NULL };
+	static const char *const cleanup_known[] = { "quarantine_dir", "grace_days", NULL };
+	const config_setting_t *g;
+	const char *v;
+
+	if ((g = config_setting_get_member(root, "agentx"))) {
+		if (!config_setting_is_group(g)) {
+			ERR(g, "agentx: expected a group { socket = ...; ping_interval = ...; }");
+		} else {
+			check_known(ld, g, agentx_known, "agentx");
+			if ((v = get_string(ld, g, "socket", false, "agentx"))) {
+				free(s->agentx_socket);
+				s->agentx_socket = xstrdup(v);
+			}
+			get_int(ld, g, "ping_interval", 1, 3600, &s->agentx_ping_interval);
+		}
+	}
+	if ((g = config_setting_get_member(root, "cleanup"))) {
+		if (!config_setting_is_group(g)) {
+			ERR(g, "cleanup: expected a group { quarantine_dir = ...; grace_days = ...; }");
+		} else {
+			check_known(ld, g, cleanup_known, "cleanup");
+			if ((v = get_string(ld, g, "quarantine_dir", false, "cleanup"))) {
+				free(s->quarantine_dir);
+				s->quarantine_dir = xstrdup(v);
+			}
+			get_int(ld, g, "grace_days", 0, 36500, &s->grace_days);
+		}
+	}
+}
+
+static struct uc_settings *settings_defaults(const char *path)
+{
+	static const int reminders[] = { 60, 30, 14, 7, 3, 1 };
+	struct uc_settings *s = xcalloc(1, sizeof *s);
+
+	s->path = xstrdup(path);
+	s->threshold_days = 90;
+	s->nreminders = sizeof reminders / sizeof reminders[0];
+	s->reminder_days = xcalloc(s->nreminders, sizeof(int));
+	memcpy(s->reminder_days, reminders, sizeof reminders);
+	s->scan_interval = 3600;
+	s->state_dir = xstrdup(DEFAULT_STATE_DIR);
+	s->agentx_socket = xstrdup(DEFAULT_AGENTX_SOCKET);
+	s->agentx_ping_interval = 15;
+	s->quarantine_dir = NULL;
+	s->grace_days = 0;
+	return s;
+}
+
+struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
+{
+	static const char *const known[] = { "threshold_days", "threshold_days_none",
+		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
+		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
+		"agentx", "cleanup", NULL };
+	struct loader ld_ = { path, diag }, *ld = &ld_;
+	config_t cfg;
+	struct uc_settings *s;
+	const config_setting_t *root;
+	const char *v;
+
+	config_init(&cfg);
+	if (!config_read_file(&cfg, path)) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			push(&diag->errors, &diag->nerrors,
+			     xasprintf("%s: cannot read: %s", path, strerror(errno)));
+		else
+			push(&diag->errors, &diag->nerrors,
+			     xasprintf("%s:%d: %s", path, config_error_line(&cfg),
+				       config_error_text(&cfg)));
+		config_destroy(&cfg);
+		return NULL;
+	}
+	s = settings_defaults(path);
+	root = config_root_setting(&cfg);
+	check_known(ld, root, known, NULL);
+
+	get_int(ld, root, "threshold_days", 0, 3650, &s->threshold_days);
+	for (int i = 1; i <= UC_IMPACT_MAX; i++)
+		s->threshold_by_impact[i] = s->threshold_days;
+	get_int(ld, root, "threshold_days_none", 0, 3650, &s->threshold_by_impact[UC_IMPACT_NONE]);
+	get_int(ld, root, "threshold_days_ctl_itl", 0, 3650, &s->threshold_by_impact[UC_IMPACT_CTL_ITL]);
+	get_int(ld, root, "threshold_days_unknown", 0, 3650, &s->threshold_by_impact[UC_IMPACT_UNKNOWN]);
+	load_reminders(ld, root, s);
+	get_int(ld, root, "expired_repeat_days", 0, 3650, &s->expired_repeat_days);
+	get_int(ld, root, "scan_interval", 10, 7 * 86400, &s->scan_interval);
+	if ((v = get_string(ld, root, "state_dir", false, NULL))) {
+		free(s->state_dir);
+		s->state_dir = xstrdup(v);
+	}
+	load_groups(ld, root, s);
+	if (!s->quarantine_dir)
+		s->quarantine_dir = xasprintf("%s/quarantine", s->state_dir);
+	load_clusters(ld, root, s);
+	config_destroy(&cfg);
+
+	if (diag->nerrors) {
+		uc_settings_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int uc_settings_threshold(const struct uc_settings *s, enum uc_impact impact)
+{
+	if (impact < 1 || impact > UC_IMPACT_MAX)
+		return s->threshold_days;
+	return s->threshold_by_impact[impact];
+}
+
+void uc_settings_free(struct uc_settings *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nclusters; i++) {
+		struct uc_cluster *c = &s->clusters[i];
+		for (size_t j = 0; j < c->nnodes; j++) {
+			free(c->nodes[j].name);
+			free(c->nodes[j].cert_dir);
+		}
+		for (size_t j = 0; j < c->nphones; j++)
+			free(c->phones[j].model);
+		free(c->nodes);
+		free(c->phones);
+		free(c->name);
+	}
+	free(s->clusters);
+	free(s->reminder_days);
+	free(s->state_dir);
+	free(s->agentx_socket);
+	free(s->quarantine_dir);
+	free(s->path);
+	free(s);
+}
+
+void uc_diag_free(struct uc_diag *d)
+{
+	for (size_t i = 0; i < d->nerrors; i++)
+		free(d->errors[i]);
+	for (size_t i = 0; i < d->nwarnings; i++)
+		free(d->warnings[i]);
+	free(d->errors);
+	free(d->warnings);
+	memset(d, 0, sizeof *d);
+}
+
+const char *uc_security_mode_name(enum uc_security_mode m)
+{
+	switch (m) {
+	case UC_SECURITY_MIXED_USB:
+		return "mixed-usb";
+	case UC_SECURITY_MIXED_TOKENLESS:
+		return "mixed-tokenless";
+	default:
+		return "non-secure";
+	}
+}
+
+const char *uc_role_name(enum uc_role r)
+{
+	return r == UC_ROLE_PUBLISHER ? "publisher" : "subscriber";
+}

@@ -1,0 +1,76 @@
+/* settings.h - uccert.conf: load, validate, report errors as file:line. */
+#ifndef UCCERT_SETTINGS_H
+#define UCCERT_SETTINGS_H
+
+#include <stddef.h>
+
+#include "catalog.h"
+
+enum uc_security_mode {
+	UC_SECURITY_NON_SECURE = 1,
+	UC_SECURITY_MIXED_USB,
+	UC_SECURITY_MIXED_TOKENLESS,
+};
+
+enum uc_role { UC_ROLE_PUBLISHER = 1, UC_ROLE_SUBSCRIBER };
+
+struct uc_phones {
+	char *model;
+	long count;
+};
+
+struct uc_node {
+	char *name;
+	enum uc_role role;
+	char *cert_dir;
+	int line;
+};
+
+struct uc_cluster {
+	char *name;
+	enum uc_product product;
+	enum uc_security_mode security_mode;
+	struct uc_node *nodes;
+	size_t nnodes;
+	struct uc_phones *phones;
+	size_t nphones;
+	int line;
+};
+
+struct uc_settings {
+	char *path;
+	int threshold_days;
+	/* per impact class, indexed by enum uc_impact; default threshold_days */
+	int threshold_by_impact[UC_IMPACT_MAX + 1];
+	int *reminder_days;	/* sorted, largest first */
+	size_t nreminders;
+	int expired_repeat_days;
+	int scan_interval;
+	char *state_dir;
+	char *agentx_socket;
+	int agentx_ping_interval;
+	char *quarantine_dir;
+	int grace_days;
+	struct uc_cluster *clusters;
+	size_t nclusters;
+};
+
+/* Messages collected while loading: each "file:line: text". */
+struct uc_diag {
+	char **errors;
+	size_t nerrors;
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* Load and validate. Returns NULL when there is any error (see diag). */
+struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag);
+void uc_settings_free(struct uc_settings *s);
+int uc_settings_threshold(const struct uc_settings *s, enum uc_impact impact);
+
+void uc_diag_free(struct uc_diag *d);
+
+const char *uc_security_mode_name(enum uc_security_mode m);
+const char *uc_role_name(enum uc_role r);
+
+#endif
