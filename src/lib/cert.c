@@ -181,7 +181,7 @@ static void decode_key(struct der spki, struct uc_cert *cert)
 			cert->key_bits = (int)((key.end - key.p - 1) / 2 * 8);
 	} else if (OID_IS(&oid.content, OID_ED25519)) {
 		snprintf(cert->key_alg, sizeof cert->key_alg, "Ed25519");
-		cert->key_bits = 253;	/* as OpenSSL counts it */
+		cert->key_bits = 256;
 	} else if (OID_IS(&oid.content, OID_ED448)) {
 		snprintf(cert->key_alg, sizeof cert->key_alg, "Ed448");
 		cert->key_bits = 456;
@@ -574,16 +574,21 @@ struct uc_certfile *uc_certfile_parse(const unsigned char *buf, size_t len)
 		f->error = xstrdup("empty file");
 		return f;
 	}
+	bool pem = memmem(buf, len, "-----BEGIN ", 11) != NULL;
 	if (buf[0] == 0x30) {
 		bool p7 = false;
 		f->format = UC_FORMAT_DER;
 		collect_der(&col, buf, len, "DER", &p7);
 		if (p7)
 			f->format = UC_FORMAT_PKCS7_DER;
-	} else if (memmem(buf, len, "-----BEGIN ", 11)) {
+	}
+	if (f->ncerts == 0 && pem) {
+		/* also text that merely starts with '0' (0x30) */
+		free(col.first_error);
+		col.first_error = NULL;
 		f->format = UC_FORMAT_PEM;
 		collect_pem(&col, buf, len, &f->format);
-	} else {
+	} else if (buf[0] != 0x30) {
 		collect_error(&col, "neither PEM nor DER (starts with %02x %02x)",
 			      buf[0], len > 1 ? buf[1] : 0);
 	}

@@ -12,8 +12,9 @@ struct uc_tm {
 int64_t uc_days_from_civil(int year, int month, int day);
 int64_t uc_timegm(const struct uc_tm *tm);	/* no range check */
 void uc_gmtime(int64_t t, struct uc_tm *tm);
-/* Parse "YYYY-MM-DDTHH:MM:SSZ" (also lowercase t/z, "+00:00", fractional
- * seconds, and a space for T). Returns false on anything else. */
+/* Parse "YYYY-MM-DDTHH:MM:SSZ"; also lowercase t/z, a space for T,
+ * fractional seconds (ignored) and a +HH:MM / -HH:MM offset (converted to
+ * UTC). Returns false on anything else. */
 bool uc_parse_rfc3339(const char *s, int64_t *out);
 /* "YYYY-MM-DDTHH:MM:SSZ" into buf[21]. */
 void uc_format_rfc3339(int64_t t, char buf[32]);

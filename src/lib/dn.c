@@ -30,6 +30,13 @@ static const struct attr_name attr_names[] = {
 	{ { 0x55, 0x04, 0x0c }, 3, "title" },
 	{ { 0x55, 0x04, 0x11 }, 3, "postalCode" },
 	{ { 0x55, 0x04, 0x2e }, 3, "dnQualifier" },
+	{ { 0x55, 0x04, 0x0f }, 3, "businessCategory" },
+	{ { 0x55, 0x04, 0x0d }, 3, "description" },
+	{ { 0x55, 0x04, 0x29 }, 3, "name" },
+	{ { 0x55, 0x04, 0x2b }, 3, "initials" },
+	{ { 0x55, 0x04, 0x2c }, 3, "generationQualifier" },
+	{ { 0x55, 0x04, 0x41 }, 3, "pseudonym" },
+	{ { 0x55, 0x04, 0x61 }, 3, "organizationIdentifier" },
 	{ { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, 9, "emailAddress" },
 	{ { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19 }, 10, "DC" },
 	{ { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x01 }, 10, "UID" },
@@ -99,7 +106,7 @@ static void put_value_char(struct sbuf *b, uint32_t cp, bool first, bool last)
 		sbuf_printf(b, "\\%02X", (unsigned)cp);
 		return;
 	}
-	if (strchr("\"+,;<>\\", (int)cp) && cp != 0)
+	if (cp < 0x80 && cp != 0 && strchr("\"+,;<>\\", (int)cp))
 		sbuf_putc(b, '\\');
 	else if ((first && (cp == '#' || cp == ' ')) || (last && cp == ' '))
 		sbuf_putc(b, '\\');
@@ -165,7 +172,8 @@ static void put_attr(struct sbuf *b, const struct der_tlv *atv)
 	}
 	sbuf_puts(b, name);
 	sbuf_putc(b, '=');
-	switch (val.tag) {
+	/* RFC 4514 2.4: a type given as a dotted OID takes the hex form */
+	switch (name == buf ? 0u : val.tag) {
 	case DER_UTF8STRING: case DER_PRINTABLESTRING: case DER_IA5STRING:
 	case DER_T61STRING: case DER_VISIBLESTRING: case DER_NUMERICSTRING:
 	case DER_BMPSTRING: case DER_UNIVERSALSTRING:

@@ -58,10 +58,39 @@ void jw_end_object(struct jsonw *w) { close_(w, '}'); }
 void jw_begin_array(struct jsonw *w) { open_(w, '['); }
 void jw_end_array(struct jsonw *w) { close_(w, ']'); }
 
+/* Length of the valid UTF-8 sequence at p, 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (p[0] >= 0xf8)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
+		return 0;	/* overlong, surrogates */
+	if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+/* Strings are written as valid UTF-8 JSON; a byte that is not part of valid
+ * UTF-8 (a Latin-1 file name, say) is written as the code point of the same
+ * number, so nothing is lost and the output stays parseable. */
 static void put_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x80) {
+			size_t n = utf8_seq(p);
+			if (n == 0) {
+				fprintf(out, "\\u%04x", *p);
+			} else {
+				fwrite(p, 1, n, out);
+				p += n - 1;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;

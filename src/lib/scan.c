@@ -21,6 +21,7 @@
 
 struct cache_entry {
 	char *path;		/* NULL = empty slot */
+	uint64_t hash;		/* of path: most probes end on it */
 	dev_t dev;
 	ino_t ino;
 	off_t size;
@@ -38,6 +39,7 @@ struct uc_scanner {
 	struct cache_entry *slots;
 	size_t nslots, used;
 	unsigned long generation;
+	size_t visited;		/* entries the current scan has used */
 	struct source_memory *sources;
 	size_t nsources;
 	struct uc_scan_stats stats;
@@ -50,14 +52,6 @@ struct build {
 	struct uc_inventory *inv;
 	size_t cap;
 };
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 struct uc_scanner *uc_scanner_new(void)
 {
@@ -87,12 +81,15 @@ void uc_scanner_stats(const struct uc_scanner *sc, struct uc_scan_stats *out)
 	*out = sc->stats;
 }
 
-static struct cache_entry *cache_slot(struct uc_scanner *sc, const char *path)
+static struct cache_entry *cache_slot(struct uc_scanner *sc, const char *path,
+				      uint64_t h)
 {
 	size_t mask = sc->nslots - 1;
-	for (size_t i = hash_str(path) & mask;; i = (i + 1) & mask)
-		if (!sc->slots[i].path || strcmp(sc->slots[i].path, path) == 0)
-			return &sc->slots[i];
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct cache_entry *e = &sc->slots[i];
+		if (!e->path || (e->hash == h && strcmp(e->path, path) == 0))
+			return e;
+	}
 }
 
 /* Move every entry to a table of nslots; with prune, drop the entries the
@@ -113,7 +110,7 @@ static void cache_rehash(struct uc_scanner *sc, size_t nslots, bool prune)
 			uc_certfile_unref(old[i].file);
 			continue;
 		}
-		*cache_slot(sc, old[i].path) = old[i];
+		*cache_slot(sc, old[i].path, old[i].hash) = old[i];
 		sc->used++;
 	}
 	free(old);
@@ -139,10 +136,13 @@ static struct uc_certfile *load_cached(struct uc_scanner *sc, int unitfd,
 	if (fstatat(unitfd, name, &st, 0) < 0) {
 		f = uc_certfile_error("cannot stat: %s", strerror(errno));
 	} else {
-		if (sc->used * 2 >= sc->nslots)
+		if (sc->used * 4 >= sc->nslots * 3)	/* keep it at most 3/4 full */
 			cache_rehash(sc, sc->nslots * 2, false);
-		e = cache_slot(sc, path);
+		uint64_t h = strmap_hash(path);
+		e = cache_slot(sc, path, h);
 		if (e->path && S_ISREG(st.st_mode) && same_file(e, &st)) {
+			if (e->seen != sc->generation)
+				sc->visited++;
 			e->seen = sc->generation;
 			sc->stats.files_cached++;
 			return uc_certfile_ref(e->file);
@@ -152,10 +152,13 @@ static struct uc_certfile *load_cached(struct uc_scanner *sc, int unitfd,
 		if (S_ISREG(st.st_mode)) {
 			if (!e->path) {
 				e->path = xstrdup(path);
+				e->hash = h;
 				sc->used++;
 			}
 			uc_certfile_unref(e->file);
 			e->file = uc_certfile_ref(f);
+			if (e->seen != sc->generation)
+				sc->visited++;
 			e->dev = st.st_dev;
 			e->ino = st.st_ino;
 			e->size = st.st_size;
@@ -245,13 +248,18 @@ static unsigned scan_unit(struct build *b, struct uc_record *proto, int nodefd,
 		f->name = strrchr(unit_path, '/') + 1;
 		return add_file(b, proto, f);
 	}
+	struct sbuf path = { 0 };
+	sbuf_puts(&path, unit_path);
+	sbuf_putc(&path, '/');
+	size_t base = path.len;
 	while ((de = readdir(d))) {
 		if (skip_entry(de->d_name))
 			continue;
-		char *path = xasprintf("%s/%s", unit_path, de->d_name);
-		n += add_file(b, proto, load_cached(b->sc, dirfd(d), de->d_name, path));
-		free(path);
+		path.len = base;
+		sbuf_puts(&path, de->d_name);
+		n += add_file(b, proto, load_cached(b->sc, dirfd(d), de->d_name, path.s));
 	}
+	free(path.s);
 	closedir(d);
 	free(unit_path);
 	return n;
@@ -340,6 +348,7 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 	size_t nsources = 0;
 
 	sc->generation++;
+	sc->visited = 0;
 	b.inv->now = now;
 	for (size_t i = 0; i < s->nclusters; i++)
 		nsources += s->clusters[i].nnodes;
@@ -348,7 +357,8 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 		for (size_t j = 0; j < s->clusters[i].nnodes; j++)
 			scan_node(&b, i, j);
 	/* forget files that are gone, so the cache does not grow forever */
-	cache_rehash(sc, sc->nslots, true);
+	if (sc->visited != sc->used)
+		cache_rehash(sc, sc->nslots, true);
 	b.inv->scan_time = (int64_t)time(NULL);
 	return b.inv;
 }
@@ -398,4 +408,22 @@ const char *uc_source_kind_name(enum uc_source_kind k)
 	default:
 		return "cert_dir";
 	}
+}
+
+char *uc_record_key(const char *cluster, const char *node, const char *unit,
+		    const unsigned char *sha256, const char *source)
+{
+	char hex[2 * UC_SHA256_LEN + 1];
+	char *key;
+
+	if (sha256) {
+		uc_sha256_hex(sha256, hex);
+		key = xasprintf("%s/%s/%s/%s", cluster, node, unit, hex);
+	} else {
+		key = xasprintf("%s/%s/%s/file:%s", cluster, node, unit, source);
+	}
+	for (char *p = key; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = '?';
+	return key;
 }

@@ -79,4 +79,10 @@ void uc_scanner_stats(const struct uc_scanner *sc, struct uc_scan_stats *out);
 
 const char *uc_source_kind_name(enum uc_source_kind k);
 
+/* A certificate's identity across scans and restarts: cluster, node, unit
+ * and SHA-256 fingerprint (sha256 NULL, for an unreadable file: its path).
+ * malloc'd; no newline inside. */
+char *uc_record_key(const char *cluster, const char *node, const char *unit,
+		    const unsigned char *sha256, const char *source);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 
@@ -372,18 +373,27 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	const config_setting_t *root;
 	const char *v;
 
-	config_init(&cfg);
-	if (!config_read_file(&cfg, path)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			push(&diag->errors, &diag->nerrors,
-			     xasprintf("%s: cannot read: %s", path, strerror(errno)));
-		else
-			push(&diag->errors, &diag->nerrors,
-			     xasprintf("%s:%d: %s", path, config_error_line(&cfg),
-				       config_error_text(&cfg)));
-		config_destroy(&cfg);
+	/* open it ourselves: libconfig's I/O errors carry no reason */
+	FILE *fp = fopen(path, "re");
+	struct stat st;
+	if (!fp || fstat(fileno(fp), &st) < 0 || S_ISDIR(st.st_mode)) {
+		const char *why = !fp || !S_ISDIR(st.st_mode) ? strerror(errno)
+							     : "is a directory, expected a file";
+		push(&diag->errors, &diag->nerrors, xasprintf("%s: cannot read: %s", path, why));
+		if (fp)
+			fclose(fp);
 		return NULL;
 	}
+	config_init(&cfg);
+	if (!config_read(&cfg, fp)) {
+		push(&diag->errors, &diag->nerrors,
+		     xasprintf("%s:%d: %s", path, config_error_line(&cfg),
+			       config_error_text(&cfg)));
+		config_destroy(&cfg);
+		fclose(fp);
+		return NULL;
+	}
+	fclose(fp);
 	s = settings_defaults(path);
 	root = config_root_setting(&cfg);
 	check_known(ld, root, known, NULL);
@@ -394,7 +404,19 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	get_int(ld, root, "threshold_days_none", 0, 3650, &s->threshold_by_impact[UC_IMPACT_NONE]);
 	get_int(ld, root, "threshold_days_ctl_itl", 0, 3650, &s->threshold_by_impact[UC_IMPACT_CTL_ITL]);
 	get_int(ld, root, "threshold_days_unknown", 0, 3650, &s->threshold_by_impact[UC_IMPACT_UNKNOWN]);
-	load_reminders(ld, root, s);
+	if (config_setting_get_member(root, "reminder_days")) {
+		load_reminders(ld, root, s);
+	} else {	/* defaults beyond every threshold could never fire: drop them */
+		int max = 0;
+		for (int i = 1; i <= UC_IMPACT_MAX; i++)
+			if (s->threshold_by_impact[i] > max)
+				max = s->threshold_by_impact[i];
+		size_t k = 0;
+		for (size_t i = 0; i < s->nreminders; i++)
+			if (s->reminder_days[i] <= max)
+				s->reminder_days[k++] = s->reminder_days[i];
+		s->nreminders = k;
+	}
 	get_int(ld, root, "expired_repeat_days", 0, 3650, &s->expired_repeat_days);
 	get_int(ld, root, "scan_interval", 10, 7 * 86400, &s->scan_interval);
 	if ((v = get_string(ld, root, "state_dir", false, NULL))) {

@@ -75,6 +75,14 @@ static void sbuf_grow(struct sbuf *b, size_t more)
 	b->cap = cap;
 }
 
+void sbuf_reserve(struct sbuf *b, size_t more)
+{
+	if (b->len + more + 1 <= b->cap)
+		return;
+	b->s = xreallocarray(b->s, b->len + more + 1, 1);
+	b->cap = b->len + more + 1;
+}
+
 void sbuf_put(struct sbuf *b, const char *s, size_t n)
 {
 	sbuf_grow(b, n);
@@ -109,4 +117,81 @@ char *sbuf_take(struct sbuf *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 	return s;
+}
+
+uint64_t strmap_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct strmap_slot *strmap_slot(const struct strmap *m, const char *key,
+				       uint64_t h)
+{
+	size_t mask = m->nslots - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct strmap_slot *s = &m->slots[i];
+		if (!s->key || (s->hash == h && strcmp(s->key, key) == 0))
+			return s;
+	}
+}
+
+static void strmap_resize(struct strmap *m, size_t nslots)
+{
+	struct strmap_slot *old = m->slots;
+	size_t n = m->nslots;
+	m->slots = xcalloc(nslots, sizeof *m->slots);
+	m->nslots = nslots;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].key)
+			*strmap_slot(m, old[i].key, old[i].hash) = old[i];
+	free(old);
+}
+
+void *strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->nslots)
+		return NULL;
+	struct strmap_slot *s = strmap_slot(m, key, strmap_hash(key));
+	return s->key ? s->value : NULL;
+}
+
+void strmap_put(struct strmap *m, const char *key, void *value)
+{
+	if ((m->used + 1) * 2 > m->nslots)
+		strmap_resize(m, m->nslots ? m->nslots * 2 : 64);
+	uint64_t h = strmap_hash(key);
+	struct strmap_slot *s = strmap_slot(m, key, h);
+	if (!s->key) {
+		s->key = xstrdup(key);
+		s->hash = h;
+		m->used++;
+	}
+	s->value = value;
+}
+
+void *strmap_del(struct strmap *m, const char *key)
+{
+	if (!m->nslots)
+		return NULL;
+	struct strmap_slot *s = strmap_slot(m, key, strmap_hash(key));
+	if (!s->key)
+		return NULL;
+	void *v = s->value;
+	free(s->key);
+	s->key = NULL;
+	m->used--;
+	strmap_resize(m, m->nslots);	/* re-seat the probe chains after a hole */
+	return v;
+}
+
+void strmap_free(struct strmap *m)
+{
+	for (size_t i = 0; i < m->nslots; i++)
+		free(m->slots[i].key);
+	free(m->slots);
+	m->slots = NULL;
+	m->nslots = m->used = 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -17,6 +18,7 @@ struct sbuf {
 	char *s;
 	size_t len, cap;
 };
+void sbuf_reserve(struct sbuf *b, size_t more);	/* room for more bytes */
 void sbuf_putc(struct sbuf *b, char c);
 void sbuf_put(struct sbuf *b, const char *s, size_t n);
 void sbuf_puts(struct sbuf *b, const char *s);
@@ -24,3 +26,24 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 char *sbuf_take(struct sbuf *b);	/* the string; b is reset */
 
 #endif
+
+/* A string-keyed hash map (open addressing); values are the caller's. */
+struct strmap {
+	struct strmap_slot {
+		char *key;	/* NULL = empty */
+		uint64_t hash;
+		void *value;
+	} *slots;
+	size_t nslots, used;
+};
+uint64_t strmap_hash(const char *s);
+/* The value for key, or NULL. */
+void *strmap_get(const struct strmap *m, const char *key);
+/* Insert or replace; the key is copied. */
+void strmap_put(struct strmap *m, const char *key, void *value);
+/* Remove key; returns its value (or NULL). */
+void *strmap_del(struct strmap *m, const char *key);
+void strmap_free(struct strmap *m);	/* keys only; values are the caller's */
+#define STRMAP_FOREACH(m, s) \
+	for (struct strmap_slot *s = (m)->slots; s && s < (m)->slots + (m)->nslots; s++) \
+		if (s->key)

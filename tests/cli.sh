@@ -1,0 +1,92 @@
+#!/bin/sh
+# cli.sh - the command line: help, version, usage errors (64), configuration
+# errors (2).
+. "$top_srcdir/tests/lib.sh"
+
+# run ARGS...: $rc, $W/out, $W/err
+run() {
+	rc=0
+	"$UCCERT" "$@" > "$W/out" 2> "$W/err" || rc=$?
+}
+has() { grep -q -- "$2" "$W/$1" || { echo "  $1: $(cat "$W/$1")" >&2; return 1; }; }
+empty() { [ ! -s "$W/$1" ] || { echo "  $1: $(cat "$W/$1")" >&2; return 1; }; }
+
+mkdir -p "$W/node/tomcat"
+mint -o "$W/node/tomcat/tomcat.pem" --now 2027-01-01T00:00:00Z --not-after +100d
+write_config "$W/uccert.conf" hq "pub:publisher:$W/node"
+
+# ---- help and version ------------------------------------------------------
+for opt in --help -h; do
+	run $opt
+	check "$opt exits 0" assert_eq 0 "$rc"
+	check "$opt prints the usage on stdout" has out "^usage: uccert "
+	check "$opt lists the scan command" has out "^  scan "
+	check "$opt documents --now" has out "--now TIME"
+	check "$opt prints nothing on stderr" empty err
+done
+VERSION=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
+for opt in --version -V; do
+	run $opt
+	check "$opt exits 0" assert_eq 0 "$rc"
+	check "$opt prints the version" assert_eq "uccert $VERSION" "$(cat "$W/out")"
+done
+
+# ---- usage errors: 64 -----------------------------------------------------
+run
+check "no command: exit 64" assert_eq 64 "$rc"
+check "no command: usage on stderr" has err "^usage: uccert "
+check "no command: nothing on stdout" empty out
+run -c "$W/uccert.conf" frobnicate
+check "unknown command: exit 64" assert_eq 64 "$rc"
+check "unknown command: named" has err "unknown command 'frobnicate'"
+run --frobnicate scan
+check "unknown option: exit 64" assert_eq 64 "$rc"
+check "unknown option: named" has err "frobnicate"
+check "unknown option: points to --help" has err "uccert --help"
+run -c "$W/uccert.conf" scan --frobnicate
+check "unknown scan option: exit 64" assert_eq 64 "$rc"
+check "unknown scan option: nothing on stdout" empty out
+run -c "$W/uccert.conf" scan extra
+check "stray scan argument: exit 64" assert_eq 64 "$rc"
+check "stray scan argument: named" has err "'extra'"
+run -c
+check "-c without a file: exit 64" assert_eq 64 "$rc"
+
+for bad in 2027-13-01T00:00:00Z 2027-02-30T00:00:00Z 2027-01-01T00:00:00 yesterday ""; do
+	run -c "$W/uccert.conf" --now "$bad" scan
+	check "--now '$bad': exit 64" assert_eq 64 "$rc"
+	check "--now '$bad': says what it expects" has err "RFC 3339"
+	check "--now '$bad': no report" empty out
+done
+run -c "$W/uccert.conf" scan --now 2027-01-01T00:00:00Z
+check "--now after the command is not a global option: exit 64" assert_eq 64 "$rc"
+
+# ---- configuration errors: 2 ----------------------------------------------
+run -c "$W/absent.conf" scan
+check "missing config file: exit 2" assert_eq 2 "$rc"
+check "missing config file: its path and the reason" has err "$W/absent.conf: .*No such file"
+check "missing config file: nothing on stdout" empty out
+printf 'threshold_days = -4;\n' > "$W/neg.conf"
+cat "$W/uccert.conf" >> "$W/neg.conf"
+run -c "$W/neg.conf" scan
+check "invalid config: exit 2" assert_eq 2 "$rc"
+check "invalid config: file:line" has err "^uccert: $W/neg.conf:1: threshold_days"
+
+# ---- the options work -------------------------------------------------------
+run -c "$W/uccert.conf" --now 2027-01-01T00:00:00Z scan
+check "scan with --now: exit 0" assert_eq 0 "$rc"
+check "--now sets the clock" has out " 100  valid "
+run --config "$W/uccert.conf" --now 2027-01-01T02:00:00+02:00 scan --json
+check "--now with an offset is the same instant" has out '"days_left": 100'
+run -c "$W/uccert.conf" --now 2027-04-11T00:00:01Z scan
+check "one second after notAfter: expired, -1 day" has out "  -1  expired "
+printf 'colour = "blue";\n' > "$W/warn.conf"
+cat "$W/uccert.conf" >> "$W/warn.conf"
+run -c "$W/warn.conf" scan
+check "unknown setting: still exit 0" assert_eq 0 "$rc"
+check "unknown setting: warning with file:line" has err "$W/warn.conf:1: .*colour"
+run -q -c "$W/warn.conf" scan
+check "-q silences the warning" empty err
+check "-q keeps the report" has out "^1 certificates: "
+
+finish
