@@ -21,6 +21,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "scan", cmd_scan, "list every certificate with days left, impact and state" },
+	{ "plan", cmd_plan, "renewal runbook: the steps the expiring certificates require" },
 };
 
 static void usage(FILE *out)

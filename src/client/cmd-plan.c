@@ -1,0 +1,637 @@
+/* uccert plan - the renewal plan as a change-request runbook or as JSON.
+ *
+ * The plan itself (which steps, nodes, commands, impact) comes from
+ * src/lib/plan.c; this file only lays it out. */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "clock.h"
+#include "jsonw.h"
+#include "plan.h"
+#include "scan.h"
+#include "util.h"
+
+#define WIDTH 78
+
+/* 1234567 -> "1,234,567" */
+static const char *grouped(long n, char buf[32])
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof tmp, "%ld", n < 0 ? -n : n);
+	char *o = buf;
+
+	if (n < 0)
+		*o++ = '-';
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			*o++ = ',';
+		*o++ = tmp[i];
+	}
+	*o = '\0';
+	return buf;
+}
+
+/* Print text after `first` (the first line's prefix), wrapped at WIDTH with
+ * continuation lines indented by `indent` spaces. */
+static void wrap(const char *first, int indent, const char *text)
+{
+	int col = printf("%s", first);
+	const char *p = text;
+	bool line_start = true;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		size_t n = strcspn(p, " ");
+		if (!line_start && col + 1 + (int)n > WIDTH) {
+			printf("\n%*s", indent, "");
+			col = indent;
+			line_start = true;
+		}
+		if (!line_start) {
+			putchar(' ');
+			col++;
+		}
+		col += printf("%.*s", (int)n, p);
+		line_start = false;
+		p += n;
+	}
+	putchar('\n');
+}
+
+/* "8845/7821" - the configured models of a family, or the family's
+ * reference models when the fleet names none. */
+static char *models_of(const struct uc_plan_cluster *pc, enum uc_family f)
+{
+	struct sbuf b = { 0 };
+	for (size_t i = 0; i < pc->nmodels; i++) {
+		if (pc->models[i].family != f)
+			continue;
+		if (b.len)
+			sbuf_putc(&b, '/');
+		sbuf_puts(&b, pc->models[i].model);
+	}
+	if (!b.len)
+		sbuf_puts(&b, uc_family_models(f));
+	return sbuf_take(&b);
+}
+
+static bool fleet_configured(const struct uc_plan_cluster *pc)
+{
+	return pc->nmodels > 0;
+}
+
+/* "540 CTL-only phones (7960/Jabber) need a reset ..." */
+static char *impact_sentence(const struct uc_plan_cluster *pc,
+			     const struct uc_plan_impact *im)
+{
+	char num[32];
+	char *models = models_of(pc, im->family);
+	char *s;
+
+	if (fleet_configured(pc))
+		s = xasprintf("%s %s phones (%s) %s", grouped(im->phones, num),
+			      uc_family_label(im->family), models, im->cell->text);
+	else
+		s = xasprintf("%s phones (%s) %s", uc_family_label(im->family), models,
+			      im->cell->text);
+	free(models);
+	return s;
+}
+
+static bool impact_assumed(const struct uc_plan_cluster *pc, const struct uc_plan_impact *im)
+{
+	return im->cell->assumed || pc->basis->assumed;
+}
+
+/* Whether to show a family's line: with a fleet, the families it has; without
+ * one, the three known families. */
+static bool impact_shown(const struct uc_plan_cluster *pc, const struct uc_plan_impact *im)
+{
+	if (fleet_configured(pc))
+		return im->phones > 0 || (im->family == UC_FAMILY_UNKNOWN &&
+					  pc->phones[UC_FAMILY_UNKNOWN] > 0);
+	return im->family != UC_FAMILY_UNKNOWN;
+}
+
+static void days_text(const struct uc_record *r, char *buf, size_t len)
+{
+	if (r->days_left < 0 || r->state == UC_STATE_EXPIRED)
+		snprintf(buf, len, "EXPIRED %lld day%s ago", (long long)-r->days_left,
+			 r->days_left == -1 ? "" : "s");
+	else
+		snprintf(buf, len, "%lld day%s left", (long long)r->days_left,
+			 r->days_left == 1 ? "" : "s");
+}
+
+/* ---- text ---- */
+
+static void text_list(const char *title, const char *const *v, size_t n, int indent)
+{
+	if (!n)
+		return;
+	printf("%*s%s\n", indent, "", title);
+	for (size_t i = 0; i < n; i++) {
+		char *first = xasprintf("%*s- ", indent + 2, "");
+		wrap(first, indent + 4, v[i]);
+		free(first);
+	}
+}
+
+static void text_warnings(const char *const *v, size_t n, int indent)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *first = xasprintf("%*sWARNING: ", indent, "");
+		wrap(first, indent + 9, v[i]);
+		free(first);
+	}
+}
+
+static char *node_list(const char *const *nodes, size_t n)
+{
+	struct sbuf b = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sbuf_puts(&b, ", ");
+		sbuf_puts(&b, nodes[i]);
+	}
+	return sbuf_take(&b);
+}
+
+static void text_action(const struct uc_plan_step *st, size_t i)
+{
+	const struct uc_plan_action *a = &st->actions[i];
+	char *nodes = node_list(a->nodes, a->nnodes);
+	char *where, *what, *first;
+
+	switch (a->def->target) {
+	case UC_TARGET_PUBLISHER:
+		where = a->nnodes ? xasprintf("on the publisher %s", nodes)
+				  : xstrdup("on the publisher (none configured in uccert.conf)");
+		break;
+	case UC_TARGET_ALL_NODES:
+		where = xasprintf("on every node (%s)", nodes);
+		break;
+	case UC_TARGET_WORKSTATION:
+		where = xstrdup("on the CTL client PC");
+		break;
+	case UC_TARGET_PHONES:
+		where = xstrdup("phones");
+		break;
+	default:
+		where = xasprintf("on %s", nodes);
+		break;
+	}
+	if (a->def->command && a->def->note)
+		what = xasprintf("%s   (%s)", a->def->command, a->def->note);
+	else
+		what = xstrdup(a->def->command ? a->def->command : a->def->note);
+	int indent = snprintf(NULL, 0, "      %u.%zu  ", st->number, i + 1);
+	first = xasprintf("      %u.%zu  %s: ", st->number, i + 1, where);
+	wrap(first, indent + 2, what);
+	free(first);
+	free(what);
+	free(where);
+	free(nodes);
+}
+
+static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_step *st)
+{
+	const struct uc_cluster *c = pc->cluster;
+	struct sbuf b = { 0 };
+	char t[32], days[48];
+
+	printf("\n  Step %u. %s\n", st->number, st->def->title);
+	for (size_t i = 0; i < st->nnodes; i++)
+		sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[st->nodes[i]].name,
+			    uc_role_name(c->nodes[st->nodes[i]].role));
+	char *s = sbuf_take(&b);
+	wrap("    Nodes:        ", 18, s);
+	free(s);
+	for (size_t i = 0; i < st->ncerts; i++) {
+		const struct uc_record *r = st->certs[i].record;
+		uc_format_rfc3339(r->cert->not_after, t);
+		days_text(r, days, sizeof days);
+		printf("    %-14s%s %s: %s, notAfter %s\n", i ? "" : "Certificates:",
+		       r->node, r->unit, days, t);
+	}
+	for (size_t i = 0; i < st->npreconditions; i++)
+		wrap("    Only when:    ", 18, st->preconditions[i]);
+	printf("    Do:\n");
+	for (size_t i = 0; i < st->nactions; i++)
+		text_action(st, i);
+	wrap("    You will see: ", 18, st->def->see);
+	wrap("    Verify:       ", 18, st->def->verify);
+	if (st->nimpact) {
+		printf("    Phone impact%s:\n", pc->basis->assumed ? " (ASSUMED, see impact basis)" : "");
+		for (size_t i = 0; i < st->nimpact; i++) {
+			if (!impact_shown(pc, &st->impact[i]))
+				continue;
+			char *sentence = impact_sentence(pc, &st->impact[i]);
+			wrap(st->impact[i].cell->assumed ? "      - [assumed] " : "      - ",
+			     8, sentence);
+			free(sentence);
+		}
+	}
+	text_list("Remarks:", st->remarks, st->nremarks, 4);
+	text_warnings(st->warnings, st->nwarnings, 4);
+}
+
+static void text_fleet(const struct uc_plan_cluster *pc)
+{
+	struct sbuf b = { 0 };
+	char num[32];
+
+	if (!fleet_configured(pc)) {
+		wrap("Phones:       ", 14, "not configured (phones in uccert.conf): impact is shown per family, without counts.");
+		return;
+	}
+	for (int f = 0; f < UC_NFAMILIES; f++) {
+		if (!pc->phones[f])
+			continue;
+		sbuf_printf(&b, "%s%s %s (", b.len ? "; " : "",
+			    grouped(pc->phones[f], num), uc_family_label((enum uc_family)f));
+		bool first = true;
+		for (size_t i = 0; i < pc->nmodels; i++) {
+			if (pc->models[i].family != (enum uc_family)f)
+				continue;
+			sbuf_printf(&b, "%s%s: %s", first ? "" : ", ", pc->models[i].model,
+				    grouped(pc->models[i].count, num));
+			first = false;
+		}
+		sbuf_putc(&b, ')');
+	}
+	if (!b.len)
+		sbuf_puts(&b, "0 phones configured");
+	char *s = sbuf_take(&b);
+	wrap("Phones:       ", 14, s);
+	free(s);
+}
+
+static void scope_text(const struct uc_plan *p, char *buf, size_t len)
+{
+	const int *t = p->thresholds;
+
+	if (p->within >= 0 || (t[UC_IMPACT_NONE] == t[UC_IMPACT_CTL_ITL] &&
+			       t[UC_IMPACT_NONE] == t[UC_IMPACT_UNKNOWN])) {
+		int d = p->within >= 0 ? p->within : t[UC_IMPACT_NONE];
+		snprintf(buf, len, "within %d day%s", d, d == 1 ? "" : "s");
+	}
+	else
+		snprintf(buf, len, "within the thresholds (none: %d, ctl-itl: %d, unknown: %d days)",
+			 t[UC_IMPACT_NONE], t[UC_IMPACT_CTL_ITL], t[UC_IMPACT_UNKNOWN]);
+}
+
+static void print_text(const struct uc_plan *p, const char *only)
+{
+	char t[32], scope[128], days[48];
+
+	uc_format_rfc3339(p->now, t);
+	scope_text(p, scope, sizeof scope);
+	if (!p->nclusters) {
+		if (only)
+			printf("Cluster %s: nothing needs renewing %s (as of %s).\n", only, scope, t);
+		else
+			printf("Nothing needs renewing %s (as of %s).\n", scope, t);
+		return;
+	}
+	printf("Certificate renewal plan, as of %s\n", t);
+	printf("Scope: own certificates due %s, expired ones included.\n", scope);
+	for (size_t ci = 0; ci < p->nclusters; ci++) {
+		const struct uc_plan_cluster *pc = &p->clusters[ci];
+		const struct uc_cluster *c = pc->cluster;
+		struct sbuf b = { 0 };
+
+		printf("\n==============================================================================\n");
+		printf("Cluster %s (%s, %s)\n", c->name, uc_product_name(c->product),
+		       uc_security_mode_name(c->security_mode));
+		printf("==============================================================================\n");
+		for (size_t i = 0; i < c->nnodes; i++)
+			sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[i].name,
+				    uc_role_name(c->nodes[i].role));
+		char *s = sbuf_take(&b);
+		wrap("Nodes:        ", 14, s);
+		free(s);
+		text_fleet(pc);
+		wrap("Impact basis: ", 14, pc->basis->text);
+		for (size_t i = 0; i < pc->nfailed; i++) {
+			const struct uc_source *src = pc->failed_sources[i];
+			s = xasprintf("%s: cert_dir %s could not be read (%s): this plan may be incomplete.",
+				      src->node, src->location, src->error ? src->error : "error");
+			wrap("WARNING: ", 9, s);
+			free(s);
+		}
+		if (pc->unreadable)
+			printf("Note: %u unreadable own certificate file%s excluded (see uccert scan).\n",
+			       pc->unreadable, pc->unreadable == 1 ? "" : "s");
+		if (!uc_plan_cluster_nsteps(pc))
+			printf("\nNo step: nothing needs renewing %s on the nodes that could be read.\n",
+			       scope);
+		for (size_t i = 0; i < pc->nphases; i++) {
+			const struct uc_plan_phase *ph = &pc->phases[i];
+			printf("\nPHASE %d - %s\n", (int)ph->def->phase, ph->def->title);
+			for (size_t j = 0; j < ph->nremarks; j++)
+				wrap("  ", 2, ph->remarks[j]);
+			text_warnings(ph->warnings, ph->nwarnings, 2);
+			for (size_t j = 0; j < ph->nsteps; j++)
+				text_step(pc, &ph->steps[j]);
+		}
+		if (pc->nunplanned) {
+			printf("\nNOT PLANNED - own certificates of units without a renewal procedure:\n");
+			for (size_t i = 0; i < pc->nunplanned; i++) {
+				const struct uc_record *r = pc->unplanned[i].record;
+				uc_format_rfc3339(r->cert->not_after, t);
+				days_text(r, days, sizeof days);
+				printf("  %s %s: %s, notAfter %s (unknown unit)\n", r->node,
+				       r->unit, days, t);
+			}
+		}
+	}
+}
+
+/* ---- JSON ---- */
+
+static void json_strings(struct jsonw *w, const char *key, const char *const *v, size_t n)
+{
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (size_t i = 0; i < n; i++)
+		jw_string(w, v[i]);
+	jw_end_array(w);
+}
+
+static void json_cert(struct jsonw *w, const struct uc_plan_cert *pc, const char *reason)
+{
+	const struct uc_record *r = pc->record;
+	char t[32];
+
+	jw_begin_object(w);
+	jw_kstring(w, "node", r->node);
+	jw_kstring(w, "role", uc_role_name(pc->role));
+	jw_kstring(w, "unit", r->unit);
+	jw_kint(w, "days_left", r->days_left);
+	uc_format_rfc3339(r->cert->not_after, t);
+	jw_kstring(w, "not_after", t);
+	jw_kstring(w, "state", uc_state_name(r->state));
+	jw_kstring(w, "subject", r->cert->subject);
+	jw_kstring(w, "issuer", r->cert->issuer);
+	jw_kstring(w, "serial", r->cert->serial);
+	jw_kstring(w, "source", r->source);
+	if (reason)
+		jw_kstring(w, "reason", reason);
+	jw_end_object(w);
+}
+
+static void json_models(struct jsonw *w, const struct uc_plan_cluster *pc, enum uc_family f,
+			bool with_counts)
+{
+	jw_key(w, "models");
+	jw_begin_array(w);
+	for (size_t i = 0; i < pc->nmodels; i++) {
+		if (pc->models[i].family != f)
+			continue;
+		if (with_counts) {
+			jw_begin_object(w);
+			jw_kstring(w, "model", pc->models[i].model);
+			jw_kint(w, "count", pc->models[i].count);
+			jw_end_object(w);
+		} else {
+			jw_string(w, pc->models[i].model);
+		}
+	}
+	jw_end_array(w);
+}
+
+static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
+		      const struct uc_plan_step *st)
+{
+	const struct uc_cluster *c = pc->cluster;
+
+	jw_begin_object(w);
+	jw_kint(w, "number", st->number);
+	jw_kstring(w, "id", st->def->id);
+	jw_kstring(w, "unit", st->def->unit);
+	jw_kstring(w, "title", st->def->title);
+	jw_kbool(w, "node_by_node", st->def->node_by_node);
+	jw_key(w, "nodes");
+	jw_begin_array(w);
+	for (size_t i = 0; i < st->nnodes; i++) {
+		jw_begin_object(w);
+		jw_kstring(w, "name", c->nodes[st->nodes[i]].name);
+		jw_kstring(w, "role", uc_role_name(c->nodes[st->nodes[i]].role));
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_key(w, "certificates");
+	jw_begin_array(w);
+	for (size_t i = 0; i < st->ncerts; i++)
+		json_cert(w, &st->certs[i], NULL);
+	jw_end_array(w);
+	json_strings(w, "preconditions", st->preconditions, st->npreconditions);
+	jw_key(w, "actions");
+	jw_begin_array(w);
+	for (size_t i = 0; i < st->nactions; i++) {
+		const struct uc_plan_action *a = &st->actions[i];
+		jw_begin_object(w);
+		jw_kstring(w, "target", uc_target_name(a->def->target));
+		json_strings(w, "nodes", a->nodes, a->nnodes);
+		jw_kstring(w, "command", a->def->command);
+		jw_kstring(w, "note", a->def->note);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kstring(w, "see", st->def->see);
+	jw_kstring(w, "verify", st->def->verify);
+	json_strings(w, "remarks", st->remarks, st->nremarks);
+	json_strings(w, "warnings", st->warnings, st->nwarnings);
+	jw_key(w, "impact");
+	jw_begin_array(w);
+	for (size_t i = 0; i < st->nimpact; i++) {
+		const struct uc_plan_impact *im = &st->impact[i];
+		char *sentence = impact_sentence(pc, im);
+		jw_begin_object(w);
+		jw_kstring(w, "family", uc_family_id(im->family));
+		jw_kstring(w, "label", uc_family_label(im->family));
+		jw_kint(w, "phones", im->phones);
+		json_models(w, pc, im->family, false);
+		jw_kstring(w, "effect", uc_effect_name(im->cell->effect));
+		jw_kbool(w, "assumed", impact_assumed(pc, im));
+		jw_kstring(w, "text", im->cell->text);
+		jw_kstring(w, "summary", sentence);
+		jw_end_object(w);
+		free(sentence);
+	}
+	jw_end_array(w);
+	jw_end_object(w);
+}
+
+static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
+{
+	const struct uc_cluster *c = pc->cluster;
+
+	jw_begin_object(w);
+	jw_kstring(w, "name", c->name);
+	jw_kstring(w, "product", uc_product_name(c->product));
+	jw_kstring(w, "security_mode", uc_security_mode_name(c->security_mode));
+	jw_key(w, "nodes");
+	jw_begin_array(w);
+	for (size_t i = 0; i < c->nnodes; i++) {
+		jw_begin_object(w);
+		jw_kstring(w, "name", c->nodes[i].name);
+		jw_kstring(w, "role", uc_role_name(c->nodes[i].role));
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_key(w, "phones");
+	jw_begin_object(w);
+	jw_kbool(w, "configured", fleet_configured(pc));
+	jw_key(w, "families");
+	jw_begin_array(w);
+	for (int f = 0; f < UC_NFAMILIES; f++) {
+		jw_begin_object(w);
+		jw_kstring(w, "family", uc_family_id((enum uc_family)f));
+		jw_kstring(w, "label", uc_family_label((enum uc_family)f));
+		jw_kint(w, "count", pc->phones[f]);
+		json_models(w, pc, (enum uc_family)f, true);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_end_object(w);
+	jw_key(w, "impact_basis");
+	jw_begin_object(w);
+	jw_kstring(w, "id", pc->basis->id);
+	jw_kbool(w, "assumed", pc->basis->assumed);
+	jw_kstring(w, "text", pc->basis->text);
+	jw_end_object(w);
+	jw_key(w, "source_errors");
+	jw_begin_array(w);
+	for (size_t i = 0; i < pc->nfailed; i++) {
+		jw_begin_object(w);
+		jw_kstring(w, "node", pc->failed_sources[i]->node);
+		jw_kstring(w, "location", pc->failed_sources[i]->location);
+		jw_kstring(w, "error", pc->failed_sources[i]->error);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kint(w, "unreadable_files", pc->unreadable);
+	jw_key(w, "phases");
+	jw_begin_array(w);
+	for (size_t i = 0; i < pc->nphases; i++) {
+		const struct uc_plan_phase *ph = &pc->phases[i];
+		jw_begin_object(w);
+		jw_kint(w, "phase", ph->def->phase);
+		jw_kstring(w, "id", ph->def->id);
+		jw_kstring(w, "title", ph->def->title);
+		json_strings(w, "remarks", ph->remarks, ph->nremarks);
+		json_strings(w, "warnings", ph->warnings, ph->nwarnings);
+		jw_key(w, "steps");
+		jw_begin_array(w);
+		for (size_t j = 0; j < ph->nsteps; j++)
+			json_step(w, pc, &ph->steps[j]);
+		jw_end_array(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_key(w, "unplanned");
+	jw_begin_array(w);
+	for (size_t i = 0; i < pc->nunplanned; i++)
+		json_cert(w, &pc->unplanned[i], "unknown unit: no renewal procedure");
+	jw_end_array(w);
+	jw_end_object(w);
+}
+
+static void print_json(const struct uc_plan *p)
+{
+	struct jsonw w;
+	char t[32];
+
+	jw_init(&w, stdout, true);
+	jw_begin_object(&w);
+	uc_format_rfc3339(p->now, t);
+	jw_kstring(&w, "now", t);
+	jw_key(&w, "within_days");
+	if (p->within >= 0)
+		jw_int(&w, p->within);
+	else
+		jw_null(&w);
+	jw_key(&w, "thresholds");
+	jw_begin_object(&w);
+	for (int k = 1; k <= UC_IMPACT_MAX; k++)
+		jw_kint(&w, uc_impact_name((enum uc_impact)k), p->thresholds[k]);
+	jw_end_object(&w);
+	jw_key(&w, "clusters");
+	jw_begin_array(&w);
+	for (size_t i = 0; i < p->nclusters; i++)
+		json_cluster(&w, &p->clusters[i]);
+	jw_end_array(&w);
+	jw_end_object(&w);
+	jw_finish(&w);
+}
+
+#define PLAN_USAGE "plan: usage: uccert plan [--within DAYS] [--cluster NAME] [--json]"
+
+int cmd_plan(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "within", required_argument, NULL, 'w' },
+		{ "cluster", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cluster = NULL;
+	bool json = false;
+	int within = -1, c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 36500)
+				return usage_error("plan: --within %s: expected a number of days, 0-36500",
+						   optarg);
+			within = (int)v;
+			break;
+		}
+		case 'C':
+			cluster = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			return usage_error(PLAN_USAGE);
+		}
+	}
+	if (optind < argc)
+		return usage_error("plan: unexpected argument '%s'", argv[optind]);
+	if (cluster) {
+		bool known = false;
+		for (size_t i = 0; i < cli->settings->nclusters; i++)
+			known |= strcmp(cli->settings->clusters[i].name, cluster) == 0;
+		if (!known)
+			return usage_error("plan: --cluster %s: no such cluster in %s", cluster,
+					   cli->config_path);
+	}
+
+	struct uc_scanner *sc = uc_scanner_new();
+	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
+	struct uc_plan *p = uc_plan_build(inv, cli->settings, within, cluster);
+	if (json)
+		print_json(p);
+	else
+		print_text(p, cluster);
+	uc_plan_free(p);
+	uc_inventory_free(inv);
+	uc_scanner_free(sc);
+	return 0;
+}

@@ -1,0 +1,393 @@
+/* plan.c - build the renewal plan from an inventory.
+ *
+ * Every due own certificate selects the step of its unit (procedure.c); a
+ * step covers all nodes where its unit is due. The CTL update follows the
+ * units that change the CTL, in the variant of the cluster's security mode.
+ * Remarks and warnings are the table's, filtered by their condition. */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "plan.h"
+#include "util.h"
+
+/* What the conditions of notes are evaluated against. */
+struct ctx {
+	const struct uc_cluster *cluster;
+	bool has_callmanager;
+	bool has_ctl_step;
+	const struct uc_plan_cert *certs;
+	size_t ncerts;
+};
+
+struct group {
+	struct uc_plan_cert *certs;
+	size_t n;
+};
+
+static bool is_self_signed(const struct uc_cert *c)
+{
+	return strcmp(c->subject, c->issuer) == 0;
+}
+
+static bool applies(enum uc_when when, const struct ctx *x)
+{
+	bool any = false;
+
+	switch (when) {
+	case UC_WHEN_ALWAYS:
+		return true;
+	case UC_WHEN_CA_SIGNED:
+		for (size_t i = 0; i < x->ncerts; i++)
+			any |= !is_self_signed(x->certs[i].record->cert);
+		return any;
+	case UC_WHEN_PUBLISHER_UNAFFECTED:
+		for (size_t i = 0; i < x->ncerts; i++)
+			any |= x->certs[i].role == UC_ROLE_PUBLISHER;
+		return !any;
+	case UC_WHEN_OFF_PUBLISHER:
+		for (size_t i = 0; i < x->ncerts; i++)
+			any |= x->certs[i].role != UC_ROLE_PUBLISHER;
+		return any;
+	case UC_WHEN_WITH_CALLMANAGER:
+		return x->has_callmanager;
+	case UC_WHEN_AFTER_CTL_STEP:
+		return x->has_ctl_step;
+	case UC_WHEN_NO_CTL_STEP:
+		return !x->has_ctl_step;
+	case UC_WHEN_MIXED:
+		return x->cluster->security_mode != UC_SECURITY_NON_SECURE;
+	case UC_WHEN_NOT_MIXED_USB:
+		return x->cluster->security_mode != UC_SECURITY_MIXED_USB;
+	}
+	return false;
+}
+
+static void push_str(const char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[(*n)++] = s;
+}
+
+static void add_notes(const struct uc_note_def *notes, const struct ctx *x,
+		      const char ***pre, size_t *npre, const char ***rem,
+		      size_t *nrem, const char ***warn, size_t *nwarn)
+{
+	for (const struct uc_note_def *n = notes; n && n->kind; n++) {
+		if (!applies(n->when, x))
+			continue;
+		switch (n->kind) {
+		case UC_NOTE_PRECONDITION:
+			if (pre)
+				push_str(pre, npre, n->text);
+			break;
+		case UC_NOTE_WARNING:
+			push_str(warn, nwarn, n->text);
+			break;
+		default:
+			push_str(rem, nrem, n->text);
+			break;
+		}
+	}
+}
+
+static int cmp_cert(const void *pa, const void *pb)
+{
+	const struct uc_record *a = ((const struct uc_plan_cert *)pa)->record;
+	const struct uc_record *b = ((const struct uc_plan_cert *)pb)->record;
+
+	if (a->node_idx != b->node_idx)
+		return a->node_idx < b->node_idx ? -1 : 1;
+	if (a->days_left != b->days_left)
+		return a->days_left < b->days_left ? -1 : 1;
+	return strcmp(a->source, b->source);
+}
+
+static void push_cert(struct uc_plan_cert **v, size_t *n, const struct uc_record *r,
+		      enum uc_role role)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].record = r;
+	(*v)[(*n)++].role = role;
+}
+
+static ssize_t publisher_of(const struct uc_cluster *c)
+{
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].role == UC_ROLE_PUBLISHER)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* One action on the nodes its target names; `only` >= 0 restricts the
+ * per-node target to that node (node-by-node steps). */
+static void add_action(struct uc_plan_step *st, const struct uc_cluster *c,
+		       const struct uc_action_def *a, const bool *affected,
+		       ssize_t only, bool *touched)
+{
+	struct uc_plan_action *pa;
+	ssize_t pub = publisher_of(c);
+
+	st->actions = xreallocarray(st->actions, st->nactions + 1, sizeof *st->actions);
+	pa = &st->actions[st->nactions++];
+	pa->def = a;
+	pa->nodes = NULL;
+	pa->nnodes = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		bool on;
+		switch (a->target) {
+		case UC_TARGET_NODE:
+			on = only >= 0 ? (size_t)only == i : affected[i];
+			break;
+		case UC_TARGET_PUBLISHER:
+			on = pub >= 0 && (size_t)pub == i;
+			break;
+		case UC_TARGET_ALL_NODES:
+			on = true;
+			break;
+		default:
+			on = false;
+			break;
+		}
+		if (on) {
+			push_str(&pa->nodes, &pa->nnodes, c->nodes[i].name);
+			touched[i] = true;
+		}
+	}
+}
+
+static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
+		       const struct uc_plan_cluster *pc, struct group *g,
+		       const struct ctx *cx)
+{
+	const struct uc_cluster *c = pc->cluster;
+	bool *affected = xcalloc(c->nnodes, sizeof *affected);
+	bool *touched = xcalloc(c->nnodes, sizeof *touched);
+	struct ctx x = *cx;
+
+	memset(st, 0, sizeof *st);
+	st->def = def;
+	st->certs = g->certs;	/* ownership moves to the step */
+	st->ncerts = g->n;
+	g->certs = NULL;
+	g->n = 0;
+	for (size_t i = 0; i < st->ncerts; i++)
+		affected[st->certs[i].record->node_idx] = true;
+
+	if (def->node_by_node) {
+		for (size_t i = 0; i < c->nnodes; i++) {
+			if (!affected[i])
+				continue;
+			for (const struct uc_action_def *a = def->actions; a->target; a++)
+				add_action(st, c, a, affected, (ssize_t)i, touched);
+		}
+	} else {
+		for (const struct uc_action_def *a = def->actions; a->target; a++)
+			add_action(st, c, a, affected, -1, touched);
+	}
+	for (size_t i = 0; i < c->nnodes; i++) {
+		if (!touched[i] && !affected[i])
+			continue;
+		st->nodes = xreallocarray(st->nodes, st->nnodes + 1, sizeof *st->nodes);
+		st->nodes[st->nnodes++] = i;
+	}
+
+	x.certs = st->certs;
+	x.ncerts = st->ncerts;
+	add_notes(def->notes, &x, &st->preconditions, &st->npreconditions,
+		  &st->remarks, &st->nremarks, &st->warnings, &st->nwarnings);
+
+	if (def->phase == UC_PHASE_CTL_ITL) {
+		for (int f = 0; f < UC_NFAMILIES; f++) {
+			const struct uc_impact_cell *cell =
+				uc_impact(def->kind, c->security_mode, (enum uc_family)f);
+			if (!cell)
+				continue;
+			st->impact[st->nimpact].family = (enum uc_family)f;
+			st->impact[st->nimpact].phones = pc->phones[f];
+			st->impact[st->nimpact++].cell = cell;
+		}
+	}
+	free(affected);
+	free(touched);
+}
+
+static struct uc_plan_phase *phase_for(struct uc_plan_cluster *pc, enum uc_phase ph)
+{
+	for (size_t i = 0; i < pc->nphases; i++)
+		if (pc->phases[i].def->phase == ph)
+			return &pc->phases[i];
+	pc->phases = xreallocarray(pc->phases, pc->nphases + 1, sizeof *pc->phases);
+	struct uc_plan_phase *p = &pc->phases[pc->nphases++];
+	memset(p, 0, sizeof *p);
+	p->def = uc_phase_def(ph);
+	return p;
+}
+
+static void free_step(struct uc_plan_step *st)
+{
+	for (size_t i = 0; i < st->nactions; i++)
+		free(st->actions[i].nodes);
+	free(st->actions);
+	free(st->nodes);
+	free(st->preconditions);
+	free(st->remarks);
+	free(st->warnings);
+	free(st->certs);
+}
+
+static void free_cluster(struct uc_plan_cluster *pc)
+{
+	for (size_t i = 0; i < pc->nphases; i++) {
+		struct uc_plan_phase *ph = &pc->phases[i];
+		for (size_t j = 0; j < ph->nsteps; j++)
+			free_step(&ph->steps[j]);
+		free(ph->steps);
+		free(ph->remarks);
+		free(ph->warnings);
+	}
+	free(pc->phases);
+	free(pc->models);
+	free(pc->unplanned);
+	free(pc->failed_sources);
+}
+
+/* Fill pc for cluster ci; false when nothing is due there and every
+ * cert_dir could be read. */
+static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
+			  const struct uc_inventory *inv,
+			  const struct uc_settings *s, size_t ci)
+{
+	const struct uc_cluster *c = &s->clusters[ci];
+	struct group groups[UC_STEP_MAX + 1] = { { 0 } };
+	struct group ctl = { 0 };
+	struct ctx x = { .cluster = c };
+	unsigned number = 0;
+
+	memset(pc, 0, sizeof *pc);
+	pc->cluster = c;
+	pc->basis = uc_impact_basis(c->security_mode);
+	pc->models = xcalloc(c->nphones, sizeof *pc->models);
+	for (size_t i = 0; i < c->nphones; i++) {
+		enum uc_family f = uc_phone_family(c->phones[i].model);
+		pc->models[i] = (struct uc_plan_model){ c->phones[i].model,
+							c->phones[i].count, f };
+		pc->phones[f] += c->phones[i].count;
+	}
+	pc->nmodels = c->nphones;
+	for (size_t i = 0; i < inv->nsources; i++)
+		if (!inv->sources[i].ok && strcmp(inv->sources[i].cluster, c->name) == 0) {
+			pc->failed_sources = xreallocarray(pc->failed_sources, pc->nfailed + 1,
+							   sizeof *pc->failed_sources);
+			pc->failed_sources[pc->nfailed++] = &inv->sources[i];
+		}
+
+	for (size_t i = 0; i < inv->nrecords; i++) {
+		const struct uc_record *r = &inv->records[i];
+		if (r->cluster_idx != ci || r->store != UC_STORE_OWN)
+			continue;
+		if (r->state == UC_STATE_UNREADABLE || !r->cert) {
+			pc->unreadable++;
+			continue;
+		}
+		if (r->days_left > p->thresholds[r->impact])
+			continue;
+		enum uc_role role = c->nodes[r->node_idx].role;
+		const struct uc_step_def *def = uc_step_for_unit(r->unit);
+		if (!def) {
+			push_cert(&pc->unplanned, &pc->nunplanned, r, role);
+			continue;
+		}
+		push_cert(&groups[def->kind].certs, &groups[def->kind].n, r, role);
+	}
+
+	for (int k = 1; k <= UC_STEP_MAX; k++) {
+		const struct uc_step_def *def = uc_step_def((enum uc_step_kind)k);
+		if (!def || !groups[k].n)
+			continue;
+		qsort(groups[k].certs, groups[k].n, sizeof *groups[k].certs, cmp_cert);
+		if (def->kind == UC_STEP_CALLMANAGER || def->kind == UC_STEP_CALLMANAGER_ECDSA)
+			x.has_callmanager = true;
+		if (def->needs_ctl_update)
+			for (size_t j = 0; j < groups[k].n; j++)
+				push_cert(&ctl.certs, &ctl.n, groups[k].certs[j].record,
+					  groups[k].certs[j].role);
+	}
+	const struct uc_step_def *ctl_def = ctl.n ? uc_ctl_update_step(c->security_mode) : NULL;
+	x.has_ctl_step = ctl_def != NULL;
+	if (ctl_def) {
+		groups[UC_STEP_CTL_UPDATE] = ctl;
+		ctl.certs = NULL;
+		ctl.n = 0;
+	}
+	free(ctl.certs);
+
+	for (int k = 1; k <= UC_STEP_MAX; k++) {
+		const struct uc_step_def *def = k == UC_STEP_CTL_UPDATE
+			? ctl_def : uc_step_def((enum uc_step_kind)k);
+		if (!def || !groups[k].n)
+			continue;
+		struct uc_plan_phase *ph = phase_for(pc, def->phase);
+		ph->steps = xreallocarray(ph->steps, ph->nsteps + 1, sizeof *ph->steps);
+		build_step(&ph->steps[ph->nsteps], def, pc, &groups[k], &x);
+		ph->steps[ph->nsteps++].number = ++number;
+	}
+	for (int k = 0; k <= UC_STEP_MAX; k++)
+		free(groups[k].certs);
+
+	for (size_t i = 0; i < pc->nphases; i++) {
+		struct uc_plan_phase *ph = &pc->phases[i];
+		add_notes(ph->def->notes, &x, NULL, NULL, &ph->remarks, &ph->nremarks,
+			  &ph->warnings, &ph->nwarnings);
+		const char *adj = uc_mode_adjustment(c->security_mode);
+		if (ph->def->phase == UC_PHASE_CTL_ITL && adj)
+			push_str(&ph->warnings, &ph->nwarnings, adj);
+	}
+	if (pc->nunplanned)
+		qsort(pc->unplanned, pc->nunplanned, sizeof *pc->unplanned, cmp_cert);
+	return number > 0 || pc->nunplanned > 0 || pc->nfailed > 0;
+}
+
+struct uc_plan *uc_plan_build(const struct uc_inventory *inv,
+			      const struct uc_settings *s, int within,
+			      const char *cluster)
+{
+	struct uc_plan *p = xcalloc(1, sizeof *p);
+
+	p->now = inv->now;
+	p->within = within < 0 ? -1 : within;
+	for (int k = 1; k <= UC_IMPACT_MAX; k++)
+		p->thresholds[k] = within >= 0 ? within
+					       : uc_settings_threshold(s, (enum uc_impact)k);
+	p->clusters = xcalloc(s->nclusters, sizeof *p->clusters);
+	for (size_t i = 0; i < s->nclusters; i++) {
+		if (cluster && strcmp(s->clusters[i].name, cluster) != 0)
+			continue;
+		struct uc_plan_cluster *pc = &p->clusters[p->nclusters];
+		if (build_cluster(pc, p, inv, s, i))
+			p->nclusters++;
+		else
+			free_cluster(pc);
+	}
+	return p;
+}
+
+void uc_plan_free(struct uc_plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nclusters; i++)
+		free_cluster(&p->clusters[i]);
+	free(p->clusters);
+	free(p);
+}
+
+size_t uc_plan_cluster_nsteps(const struct uc_plan_cluster *pc)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < pc->nphases; i++)
+		n += pc->phases[i].nsteps;
+	return n;
+}

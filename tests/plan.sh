@@ -1,0 +1,355 @@
+#!/bin/sh
+# plan.sh - uccert plan: golden-structure tests on the JSON plan and the text
+# runbook. Certificates are minted at test time; each case writes its own
+# configuration. Dates are relative to NOW.
+. "${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
+
+NOW=2027-01-01T00:00:00Z
+OWN_UNITS="tomcat tomcat-ECDSA ipsec CallManager CallManager-ECDSA CAPF TVS"
+
+# own DIR UNIT DAYS: DIR/UNIT/UNIT.pem, expiring DAYS days after NOW
+own() {
+	mkdir -p "$1/$2"
+	case $3 in -*) na="$3d" ;; *) na="+$3d" ;; esac
+	mint -o "$1/$2/$2.pem" --cn "$(basename "$1")-$2" --now "$NOW" \
+		--not-before -400d --not-after "$na"
+}
+# node DIR [publisher]: every own unit valid for years, plus expired trust
+# certificates (which must never show up in a plan)
+node() {
+	for u in $OWN_UNITS; do own "$1" "$u" 2000; done
+	[ "${2:-}" = publisher ] && own "$1" ITLRecovery 7000
+	for t in CallManager-trust tomcat-trust; do
+		mkdir -p "$1/$t"
+		mint -o "$1/$t/old-peer.pem" --cn old-peer --now "$NOW" \
+			--not-before -900d --not-after -30d
+	done
+}
+# cluster NAME MODE PHONES NODE:ROLE:DIR... -> one cluster group on stdout
+cluster() {
+	name=$1 mode=$2 phones=$3; shift 3
+	printf '{ name = "%s"; product = "cucm"; security_mode = "%s";\n  nodes = (' "$name" "$mode"
+	sep=""
+	for n in "$@"; do
+		nn=${n%%:*}; rest=${n#*:}; role=${rest%%:*}; dir=${rest#*:}
+		printf '%s\n    { name = "%s"; role = "%s"; cert_dir = "%s"; }' "$sep" "$nn" "$role" "$dir"
+		sep=","
+	done
+	printf ' );\n'
+	[ -n "$phones" ] && printf '  phones = ( %s );\n' "$phones"
+	printf '}'
+}
+# conf FILE GLOBALS CLUSTER... -> the configuration
+conf() {
+	f=$1 g=$2; shift 2
+	{
+		echo "state_dir = \"$W/state\";"
+		echo "$g"
+		printf 'clusters = ( '
+		sep=""
+		for c in "$@"; do printf '%s%s' "$sep" "$c"; sep=", "; done
+		echo " );"
+	} > "$f"
+}
+# two-node case: case_dir NAME -> $W/NAME/{pub,sub1} populated
+case_dir() {
+	mkdir -p "$W/$1"
+	node "$W/$1/pub" publisher
+	node "$W/$1/sub1"
+}
+NODES() { echo "cucm-pub:publisher:$W/$1/pub cucm-sub1:subscriber:$W/$1/sub1"; }
+
+RC=0
+# plan CONF OUT ARGS... -> JSON of `uccert plan --json ARGS` in OUT, status in RC
+plan() {
+	c=$1 o=$2; shift 2
+	RC=0
+	"$UCCERT" -q -c "$c" --now "$NOW" plan --json "$@" > "$o" 2> "$o.err" || RC=$?
+	[ ! -s "$o.err" ] || cat "$o.err" >&2
+}
+plan_text() {
+	c=$1 o=$2; shift 2
+	RC=0
+	"$UCCERT" -q -c "$c" --now "$NOW" plan "$@" > "$o" 2> "$o.err" || RC=$?
+	[ ! -s "$o.err" ] || cat "$o.err" >&2
+}
+
+cat > "$W/q.py" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+C = j["clusters"]
+def steps(ci=0): return [s for p in C[ci]["phases"] for s in p["steps"]]
+def ids(ci=0): return " ".join(s["id"] for s in steps(ci))
+def numbers(ci=0): return " ".join(str(s["number"]) for s in steps(ci))
+def phases(ci=0): return " ".join(p["id"] for p in C[ci]["phases"])
+def phase(pid, ci=0): return next(p for p in C[ci]["phases"] if p["id"] == pid)
+def step(sid, ci=0): return next(s for s in steps(ci) if s["id"] == sid)
+def cmds(sid, ci=0): return "|".join(a["command"] or "-" for a in step(sid, ci)["actions"])
+def acts(sid, ci=0):
+    return "|".join(a["target"] + ":" + ",".join(a["nodes"]) for a in step(sid, ci)["actions"])
+def nodes(sid, ci=0): return ",".join(n["name"] for n in step(sid, ci)["nodes"])
+def certs(sid, ci=0):
+    return " ".join("%s/%s/%d/%s" % (c["node"], c["unit"], c["days_left"], c["state"])
+                    for c in step(sid, ci)["certificates"])
+def impact(sid, ci=0):
+    return " ".join("%s=%d:%s" % (i["family"], i["phones"], i["effect"]) for i in step(sid, ci)["impact"])
+def has(lst, text): return any(text in x for x in lst)
+def all_units(): return sorted({c["unit"] for ci in range(len(C)) for s in steps(ci) for c in s["certificates"]})
+print(eval(sys.argv[2]))
+EOF
+q() { python3 "$W/q.py" "$@"; }
+# has_text FILE TEXT: TEXT occurs in FILE once lines are joined (the runbook wraps)
+has_text() { tr '\n' ' ' < "$1" | tr -s ' ' | grep -qF -- "$2"; }
+
+# ---- 1. only tomcat expiring ------------------------------------------------
+case_dir tomcat
+own "$W/tomcat/pub" tomcat 10
+conf "$W/tomcat.conf" "" "$(cluster hq mixed-usb "" $(NODES tomcat))"
+plan "$W/tomcat.conf" "$W/tomcat.json"
+check "tomcat only: exit 0" assert_eq 0 "$RC"
+check "tomcat only: one phase-1 step" assert_eq "no-phone-impact/tomcat" \
+	"$(q "$W/tomcat.json" 'phases() + "/" + ids()')"
+check "tomcat only: commands node by node" \
+	assert_eq "set cert regen tomcat|utils service restart Cisco Tomcat" "$(q "$W/tomcat.json" 'cmds("tomcat")')"
+check "tomcat only: on the publisher only" assert_eq "node:cucm-pub|node:cucm-pub" \
+	"$(q "$W/tomcat.json" 'acts("tomcat")')"
+check "tomcat only: certificate that caused it" assert_eq "cucm-pub/tomcat/10/expiring" \
+	"$(q "$W/tomcat.json" 'certs("tomcat")')"
+check "tomcat only: remarks (30 minutes, CSR), no impact" assert_eq "True True []" \
+	"$(q "$W/tomcat.json" 'str(has(step("tomcat")["remarks"], "30 minutes")) + " " + str(has(step("tomcat")["remarks"], "CSR")) + " " + str(step("tomcat")["impact"])')"
+check "tomcat only: see and verify present" assert_eq "True" \
+	"$(q "$W/tomcat.json" 'bool(step("tomcat")["see"]) and "show cert own tomcat" in step("tomcat")["verify"]')"
+
+# ---- 2. ipsec on a subscriber only -----------------------------------------
+case_dir ipsec
+own "$W/ipsec/sub1" ipsec 20
+conf "$W/ipsec.conf" "" "$(cluster hq mixed-usb "" $(NODES ipsec))"
+plan "$W/ipsec.conf" "$W/ipsec.json"
+check "ipsec sub: step ipsec only" assert_eq "ipsec" "$(q "$W/ipsec.json" 'ids()')"
+check "ipsec sub: regen on sub1, DRF Master on pub, DRF Local everywhere" \
+	assert_eq "node:cucm-sub1|publisher:cucm-pub|all-nodes:cucm-pub,cucm-sub1" \
+	"$(q "$W/ipsec.json" 'acts("ipsec")')"
+check "ipsec sub: commands" \
+	assert_eq "set cert regen ipsec|utils service restart Cisco DRF Master|utils service restart Cisco DRF Local" \
+	"$(q "$W/ipsec.json" 'cmds("ipsec")')"
+check "ipsec sub: remark that it only silences the alert" assert_eq True \
+	"$(q "$W/ipsec.json" 'has(step("ipsec")["remarks"], "only silences the expiry alert")')"
+check "ipsec sub: certificate from sub1" assert_eq "cucm-sub1/ipsec/20/expiring" \
+	"$(q "$W/ipsec.json" 'certs("ipsec")')"
+
+# ---- 3. CallManager on two nodes, mixed-usb --------------------------------
+case_dir cm
+own "$W/cm/pub" CallManager 30
+own "$W/cm/sub1" CallManager 45
+own "$W/cm/pub" TVS 200
+conf "$W/cm.conf" "" "$(cluster hq mixed-usb "" $(NODES cm))"
+plan "$W/cm.conf" "$W/cm.json"
+check "cm usb: CallManager then CTL update, no TVS" assert_eq "ctl-itl/CallManager ctl-update" \
+	"$(q "$W/cm.json" 'phases() + "/" + ids()')"
+check "cm usb: both nodes in the CallManager step" assert_eq "cucm-pub,cucm-sub1 | set cert regen CallManager" \
+	"$(q "$W/cm.json" 'nodes("CallManager") + " | " + cmds("CallManager")')"
+check "cm usb: CTL client steps and restarts" \
+	assert_eq "workstation:|workstation:|workstation:|all-nodes:cucm-pub,cucm-sub1|all-nodes:cucm-pub,cucm-sub1|all-nodes:cucm-pub,cucm-sub1|phones:|phones:" \
+	"$(q "$W/cm.json" 'acts("ctl-update")')"
+check "cm usb: TFTP, CallManager, CTIManager restarts" \
+	assert_eq "utils service restart Cisco Tftp|utils service restart Cisco CallManager|utils service restart Cisco CTIManager" \
+	"$(q "$W/cm.json" '"|".join(a["command"] for a in step("ctl-update")["actions"] if a["command"])')"
+check "cm usb: token and SRST warnings" assert_eq "True True" \
+	"$(q "$W/cm.json" 'str(has(step("ctl-update")["warnings"], "15 wrong")) + " " + str(has(step("ctl-update")["warnings"], "SRST for up to 5 minutes"))')"
+check "cm usb: CTL client, CAPF server id check" assert_eq "True True" \
+	"$(q "$W/cm.json" 'str(has([a["note"] or "" for a in step("ctl-update")["actions"]], "CTL Update")) + " " + str("CAPF server id" in step("ctl-update")["verify"])')"
+check "cm usb: CTL update caused by both CallManager certificates" \
+	assert_eq "cucm-pub/CallManager/30/expiring cucm-sub1/CallManager/45/expiring" \
+	"$(q "$W/cm.json" 'certs("ctl-update")')"
+check "cm usb: release 14 warning on the phase, basis from the reference" assert_eq "True mixed-usb False" \
+	"$(q "$W/cm.json" 'str(has(phase("ctl-itl")["warnings"], "Phone Interaction on Certificate Update")) + " " + C[0]["impact_basis"]["id"] + " " + str(C[0]["impact_basis"]["assumed"])')"
+check "cm usb: no 8.x-11.5 TVS warning without TVS" assert_eq False \
+	"$(q "$W/cm.json" 'has([w for s in steps() for w in s["warnings"]], "11.5")')"
+
+# ---- 4. CallManager + CAPF + TVS, mixed-tokenless --------------------------
+case_dir tl
+own "$W/tl/pub" CallManager 30
+own "$W/tl/pub" CAPF 40
+own "$W/tl/pub" TVS 50
+own "$W/tl/sub1" TVS 60
+conf "$W/tl.conf" "" "$(cluster hq mixed-tokenless "" $(NODES tl))"
+plan "$W/tl.conf" "$W/tl.json"
+check "tokenless: CallManager -> CAPF -> CTL update -> TVS" assert_eq "CallManager CAPF ctl-update TVS / 1 2 3 4" \
+	"$(q "$W/tl.json" 'ids() + " / " + numbers()')"
+check "tokenless: utils ctl update CTLFile on the publisher" assert_eq "publisher:cucm-pub utils ctl update CTLFile" \
+	"$(q "$W/tl.json" 'acts("ctl-update") + " " + cmds("ctl-update")')"
+check "tokenless: TVS on each node, after the CTL is verified" assert_eq "cucm-pub,cucm-sub1 True" \
+	"$(q "$W/tl.json" '",".join(step("TVS")["actions"][0]["nodes"]) + " " + str(has(step("TVS")["preconditions"], "CTL update above is verified"))')"
+check "tokenless: never CallManager and TVS together on 8.x-11.5" assert_eq True \
+	"$(q "$W/tl.json" 'has(step("TVS")["warnings"], "8.x to 11.5")')"
+check "tokenless: adjusted-procedure warning, impact basis assumed" assert_eq "True True" \
+	"$(q "$W/tl.json" 'str(has(phase("ctl-itl")["warnings"], "written for mixed mode with USB eTokens")) + " " + str(C[0]["impact_basis"]["assumed"])')"
+check "tokenless: no USB token steps" assert_eq False \
+	"$(q "$W/tl.json" 'has([w for s in steps() for w in s["warnings"]], "15 wrong")')"
+check "tokenless: CTL update caused by CallManager and CAPF" \
+	assert_eq "cucm-pub/CallManager/30/expiring cucm-pub/CAPF/40/expiring" "$(q "$W/tl.json" 'certs("ctl-update")')"
+
+# ---- 5. the same in non-secure ----------------------------------------------
+conf "$W/ns.conf" "" "$(cluster hq non-secure "" $(NODES tl))"
+plan "$W/ns.conf" "$W/ns.json"
+check "non-secure: no CTL step" assert_eq "CallManager CAPF TVS / 1 2 3" \
+	"$(q "$W/ns.json" 'ids() + " / " + numbers()')"
+check "non-secure: adjusted-procedure warning, basis non-secure assumed" assert_eq "True non-secure True" \
+	"$(q "$W/ns.json" 'str(has(phase("ctl-itl")["warnings"], "non-secure")) + " " + C[0]["impact_basis"]["id"] + " " + str(C[0]["impact_basis"]["assumed"])')"
+check "non-secure: TVS precondition without a CTL step" assert_eq "False True" \
+	"$(q "$W/ns.json" 'str(has(step("TVS")["preconditions"], "CTL update above")) + " " + str(len(step("TVS")["preconditions"]) == 1)')"
+
+# ---- 6. nothing expiring ------------------------------------------------------
+case_dir none
+conf "$W/none.conf" "" "$(cluster hq mixed-usb "" $(NODES none))"
+plan "$W/none.conf" "$W/none.json"
+check "nothing due: exit 0, empty clusters" assert_eq "0 []" "$RC $(q "$W/none.json" 'C')"
+plan_text "$W/none.conf" "$W/none.txt"
+check "nothing due: text says so, exit 0" assert_eq "0 Nothing needs renewing within 90 days (as of $NOW)." \
+	"$RC $(cat "$W/none.txt")"
+
+# ---- 7. a fleet with all three families and an unknown model ------------------
+case_dir fleet
+own "$W/fleet/pub" CallManager 30
+own "$W/fleet/pub" CAPF 30
+own "$W/fleet/pub" TVS 30
+PH='{ model = "7937"; count = 12; }, { model = "IP Communicator"; count = 8; },
+    { model = "7960"; count = 40; }, { model = "Jabber"; count = 500; },
+    { model = "8845"; count = 1000; }, { model = "7821"; count = 150; },
+    { model = "CP-7965G"; count = 30; }, { model = "7975"; count = 20; },
+    { model = "7925G"; count = 7; }'
+conf "$W/fleet.conf" "" "$(cluster hq mixed-usb "$PH" $(NODES fleet))"
+plan "$W/fleet.conf" "$W/fleet.json"
+check "fleet: families and counts" assert_eq "no-ctl-itl=20 ctl-only=540 ctl-itl=1200 unknown=7" \
+	"$(q "$W/fleet.json" '" ".join("%s=%d" % (f["family"], f["count"]) for f in C[0]["phones"]["families"])')"
+check "fleet: unknown model reported by name" assert_eq "7925G" \
+	"$(q "$W/fleet.json" '" ".join(m["model"] for f in C[0]["phones"]["families"] if f["family"] == "unknown" for m in f["models"])')"
+check "fleet: CallManager impact per family" \
+	assert_eq "no-ctl-itl=20:none ctl-only=540:config-rejected ctl-itl=1200:soft-reset unknown=7:unknown" \
+	"$(q "$W/fleet.json" 'impact("CallManager")')"
+check "fleet: CAPF impact per family" \
+	assert_eq "no-ctl-itl=20:none ctl-only=540:none ctl-itl=1200:soft-reset unknown=7:unknown" \
+	"$(q "$W/fleet.json" 'impact("CAPF")')"
+check "fleet: CTL update impact per family" \
+	assert_eq "no-ctl-itl=20:none ctl-only=540:reset-needed ctl-itl=1200:soft-reset unknown=7:unknown" \
+	"$(q "$W/fleet.json" 'impact("ctl-update")')"
+check "fleet: TVS impact per family" \
+	assert_eq "no-ctl-itl=20:none ctl-only=540:none ctl-itl=1200:none unknown=7:unknown" \
+	"$(q "$W/fleet.json" 'impact("TVS")')"
+check "fleet: impact names the configured models" assert_eq "7960 Jabber" \
+	"$(q "$W/fleet.json" '" ".join(next(i for i in step("ctl-update")["impact"] if i["family"] == "ctl-only")["models"])')"
+plan_text "$W/fleet.conf" "$W/fleet.txt"
+check "fleet text: CTL update says 540 CTL-only phones need a reset" \
+	has_text "$W/fleet.txt" "540 CTL-only phones (7960/Jabber) need a reset"
+check "fleet text: 1,200 CTL+ITL phones soft-reset" \
+	has_text "$W/fleet.txt" "1,200 CTL+ITL phones (8845/7821/CP-7965G/7975) soft-reset automatically"
+check "fleet text: unknown models with their count" has_text "$W/fleet.txt" "7 unknown-model phones (7925G)"
+# the same fleet, non-secure: CTL-only phones hold no CTL there (assumed)
+conf "$W/fleet-ns.conf" "" "$(cluster hq non-secure "$PH" $(NODES fleet))"
+plan "$W/fleet-ns.conf" "$W/fleet-ns.json"
+check "fleet non-secure: only ITL phones affected by CallManager, labelled assumed" \
+	assert_eq "no-ctl-itl=20:none ctl-only=540:none ctl-itl=1200:soft-reset unknown=7:unknown / True" \
+	"$(q "$W/fleet-ns.json" 'impact("CallManager") + " / " + str(all(i["assumed"] for i in step("CallManager")["impact"] if i["family"] != "unknown"))')"
+plan_text "$W/fleet-ns.conf" "$W/fleet-ns.txt"
+check "fleet non-secure text: assumption labelled" grep -q "ASSUMED" "$W/fleet-ns.txt"
+
+# ---- 8. expired own certificate included ----------------------------------
+case_dir exp
+own "$W/exp/sub1" tomcat -3
+conf "$W/exp.conf" "" "$(cluster hq mixed-usb "" $(NODES exp))"
+plan "$W/exp.conf" "$W/exp.json"
+check "expired: included with negative days" assert_eq "cucm-sub1/tomcat/-3/expired" \
+	"$(q "$W/exp.json" 'certs("tomcat")')"
+check "expired: not_after reported" assert_eq "2026-12-29T00:00:00Z" \
+	"$(q "$W/exp.json" 'step("tomcat")["certificates"][0]["not_after"]')"
+plan "$W/exp.conf" "$W/exp0.json" --within 0
+check "expired: included even with --within 0" assert_eq "tomcat" "$(q "$W/exp0.json" 'ids()')"
+
+# ---- 9. trust certificates are never planned --------------------------------
+# every case carries expired CallManager-trust and tomcat-trust certificates
+check "trust: absent from a plan that has steps" assert_eq "['CAPF', 'CallManager', 'TVS']" \
+	"$(q "$W/fleet.json" 'str(all_units())')"
+plan "$W/none.conf" "$W/trust.json" --within 36500
+check "trust: even with --within 36500 only own units" assert_eq "False" \
+	"$(q "$W/trust.json" 'any(u.endswith("-trust") for u in all_units())')"
+
+# ---- 10. --within widens and narrows ---------------------------------------
+case_dir win
+own "$W/win/pub" tomcat 120
+own "$W/win/pub" ipsec 30
+conf "$W/win.conf" "" "$(cluster hq mixed-usb "" $(NODES win))"
+plan "$W/win.conf" "$W/win.json"
+check "within: default threshold 90 -> ipsec only" assert_eq "ipsec null" \
+	"$(q "$W/win.json" 'ids() + " " + json.dumps(j["within_days"])')"
+plan "$W/win.conf" "$W/win150.json" --within 150
+check "within 150: tomcat too" assert_eq "tomcat ipsec 150" \
+	"$(q "$W/win150.json" 'ids() + " " + str(j["within_days"])')"
+plan "$W/win.conf" "$W/win10.json" --within 10
+check "within 10: nothing" assert_eq "[]" "$(q "$W/win10.json" 'C')"
+plan_text "$W/win.conf" "$W/win10.txt" --within 10
+check "within 10: text" grep -q "^Nothing needs renewing within 10 days" "$W/win10.txt"
+# per-class thresholds apply without --within
+conf "$W/win-cls.conf" "threshold_days = 20; threshold_days_ctl_itl = 150;" \
+	"$(cluster hq mixed-usb "" $(NODES win))"
+own "$W/win/sub1" CallManager 100
+plan "$W/win-cls.conf" "$W/win-cls.json"
+check "thresholds per class: CallManager at 100 days in, ipsec at 30 out" \
+	assert_eq "CallManager ctl-update {'none': 20, 'ctl-itl': 150, 'unknown': 20}" \
+	"$(q "$W/win-cls.json" 'ids() + " " + str(j["thresholds"])')"
+
+# ---- 11. ITLRecovery, CA-signed tomcat, unknown and unreadable units ---------
+case_dir misc
+own "$W/misc/pub" ITLRecovery 15
+mint -o "$W/misc/ca.pem" --key "$W/misc/ca.key" --key-type ec256 --cn "Example CA" --ca \
+	--now "$NOW" --not-before -400d --not-after +3000d
+mint -o "$W/misc/sub1/tomcat/tomcat.pem" --issuer-cert "$W/misc/ca.pem" --issuer-key "$W/misc/ca.key" \
+	--cn cucm-sub1.example.com --now "$NOW" --not-before -400d --not-after +5d
+own "$W/misc/pub" vendor-widget 5
+echo garbage > "$W/misc/pub/CAPF/broken.pem"
+conf "$W/misc.conf" "" "$(cluster hq mixed-tokenless "" $(NODES misc))"
+plan "$W/misc.conf" "$W/misc.json"
+check "ITLRecovery: own step, then the CTL update" assert_eq "tomcat ITLRecovery ctl-update" \
+	"$(q "$W/misc.json" 'ids()')"
+check "ITLRecovery: stronger warning and CTLFile update in mixed mode" assert_eq "True True" \
+	"$(q "$W/misc.json" 'str(has(step("ITLRecovery")["warnings"], "ITL deleted by hand")) + " " + str(has(step("ITLRecovery")["warnings"], "utils ctl update CTLFile"))')"
+check "CA-signed tomcat: CSR warning" assert_eq True \
+	"$(q "$W/misc.json" 'has(step("tomcat")["warnings"], "CSR")')"
+check "unknown own unit: unplanned, not a step" assert_eq "vendor-widget" \
+	"$(q "$W/misc.json" '" ".join(c["unit"] for c in C[0]["unplanned"])')"
+check "unreadable own file: excluded, counted" assert_eq "1 False" \
+	"$(q "$W/misc.json" 'str(C[0]["unreadable_files"]) + " " + str("CAPF" in ids())')"
+
+# ---- 12. --cluster ----------------------------------------------------------
+conf "$W/two.conf" "" "$(cluster hq mixed-usb "" $(NODES tomcat))" \
+	"$(cluster branch non-secure "" "br-pub:publisher:$W/ipsec/pub" "br-sub:subscriber:$W/ipsec/sub1")"
+plan "$W/two.conf" "$W/two.json"
+check "two clusters: both planned" assert_eq "hq:tomcat branch:ipsec" \
+	"$(q "$W/two.json" '" ".join(c["name"] + ":" + ids(i) for i, c in enumerate(C))')"
+plan "$W/two.conf" "$W/branch.json" --cluster branch
+check "--cluster branch: only branch" assert_eq "branch:ipsec" \
+	"$(q "$W/branch.json" '" ".join(c["name"] + ":" + ids(i) for i, c in enumerate(C))')"
+plan "$W/two.conf" "$W/nosuch.json" --cluster nosuch
+check "--cluster unknown: usage error 64" assert_eq 64 "$RC"
+plan "$W/two.conf" "$W/badw.json" --within -1
+check "--within -1: usage error 64" assert_eq 64 "$RC"
+plan "$W/two.conf" "$W/extra.json" extra
+check "extra argument: usage error 64" assert_eq 64 "$RC"
+
+# ---- 13. text runbook ---------------------------------------------------------
+plan_text "$W/tl.conf" "$W/tl.txt"
+check "text: exit 0" assert_eq 0 "$RC"
+check "text: cluster header" grep -q "^Cluster hq (cucm, mixed-tokenless)" "$W/tl.txt"
+check "text: numbered steps in order" assert_eq "Step 1. Regenerate CallManager|Step 2. Regenerate CAPF|Step 3. Update the CTL (tokenless)|Step 4. Regenerate TVS" \
+	"$(grep -o 'Step [0-9]*\. .*' "$W/tl.txt" | paste -sd '|' -)"
+check "text: commands with node names" grep -q "1\.1  on cucm-pub: set cert regen CallManager" "$W/tl.txt"
+check "text: CTL update on the publisher" \
+	grep -q "3\.1  on the publisher cucm-pub: utils ctl update CTLFile" "$W/tl.txt"
+check "text: TVS on both nodes" grep -q "4\.1  on cucm-pub, cucm-sub1: set cert regen TVS" "$W/tl.txt"
+check "text: phase headings" assert_eq "PHASE 2 - CTL/ITL impact" "$(grep '^PHASE' "$W/tl.txt")"
+check "text: see and verify lines" assert_eq "4 4" \
+	"$(grep -c '^    You will see:' "$W/tl.txt") $(grep -c '^    Verify:' "$W/tl.txt")"
+plan_text "$W/ipsec.conf" "$W/ipsec.txt"
+check "text: ipsec per node" assert_eq "3" \
+	"$(grep -cE '1\.1  on cucm-sub1: set cert regen ipsec|1\.2  on the publisher cucm-pub: utils service restart Cisco DRF Master|1\.3  on every node \(cucm-pub, cucm-sub1\): utils service restart Cisco' "$W/ipsec.txt")"
+
+finish
