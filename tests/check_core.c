@@ -28,6 +28,8 @@ int main(void)
 	srunner_add_suite(sr, catalog_suite());
 	srunner_add_suite(sr, scan_suite());
 	srunner_add_suite(sr, jsonw_suite());
+	srunner_add_suite(sr, alerts_suite());
+	srunner_add_suite(sr, idmap_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -54,14 +54,7 @@ int usage_error(const char *fmt, ...)
 
 static int load_settings(struct cli *cli)
 {
-	struct uc_diag diag = { 0 };
-
-	cli->settings = uc_settings_load(cli->config_path, &diag);
-	for (size_t i = 0; i < diag.nwarnings; i++)
-		uc_log(LOG_WARNING, "%s", diag.warnings[i]);
-	for (size_t i = 0; i < diag.nerrors; i++)
-		fprintf(stderr, "uccert: %s\n", diag.errors[i]);
-	uc_diag_free(&diag);
+	cli->settings = uc_settings_load_logged(cli->config_path);
 	return cli->settings ? 0 : EXIT_CONFIG;
 }
 

@@ -11,6 +11,7 @@
 
 #include <libconfig.h>
 
+#include "log.h"
 #include "settings.h"
 #include "util.h"
 
@@ -433,6 +434,18 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		uc_settings_free(s);
 		return NULL;
 	}
+	return s;
+}
+
+struct uc_settings *uc_settings_load_logged(const char *path)
+{
+	struct uc_diag diag = { 0 };
+	struct uc_settings *s = uc_settings_load(path, &diag);
+	for (size_t i = 0; i < diag.nwarnings; i++)
+		uc_log(LOG_WARNING, "%s", diag.warnings[i]);
+	for (size_t i = 0; i < diag.nerrors; i++)
+		uc_log(LOG_ERR, "%s", diag.errors[i]);
+	uc_diag_free(&diag);
 	return s;
 }
 

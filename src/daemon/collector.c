@@ -1,0 +1,160 @@
+/* collector.c - scanning off the SNMP thread. */
+#include <config.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "collector.h"
+#include "fsutil.h"
+#include "idmap.h"
+#include "log.h"
+#include "scan.h"
+#include "settings.h"
+#include "snapshot.h"
+#include "util.h"
+
+/* Index entries of certificates unseen for this long are forgotten (their
+ * numbers are never reused). */
+#define IDMAP_RETENTION (400 * 86400)
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool running, quit, scan_now;
+	struct uc_settings *settings;	/* in use by the thread */
+	struct uc_settings *next_settings;	/* handed over by a reload */
+	struct snapshot *ready;
+	int wake_fd;
+	unsigned long scan_errors;
+} col = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static struct uc_idmap *open_idmap(const struct uc_settings *s)
+{
+	char *path = xasprintf("%s/indexes", s->state_dir);
+	if (!uc_mkdirs(s->state_dir, 0750))
+		uc_log(LOG_ERR, "%s: cannot create state_dir: %s (row indexes will not survive a restart)",
+		       s->state_dir, strerror(errno));
+	struct uc_idmap *m = uc_idmap_open(path);
+	free(path);
+	return m;
+}
+
+static void scan_once(struct uc_scanner *sc, struct uc_idmap *ids)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct uc_inventory *inv = uc_scan(sc, col.settings, uc_now());
+	col.scan_errors += inv->errors;
+	struct snapshot *snap = snapshot_build(inv, col.settings, ids, col.scan_errors);
+	uc_idmap_expire(ids, inv->now - IDMAP_RETENTION);
+	uc_idmap_save(ids);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uc_log(LOG_INFO, "scan: %zu certificates (%u expiring, %u expired, %u unreadable), %u errors, %.3f s",
+	       inv->nrecords, inv->counts[UC_STATE_EXPIRING], inv->counts[UC_STATE_EXPIRED],
+	       inv->counts[UC_STATE_UNREADABLE], inv->errors,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	uc_inventory_free(inv);
+
+	pthread_mutex_lock(&col.lock);
+	struct snapshot *stale = col.ready;	/* never picked up: superseded */
+	col.ready = snap;
+	pthread_mutex_unlock(&col.lock);
+	snapshot_free(stale);
+	ssize_t w;
+	do
+		w = write(col.wake_fd, "S", 1);
+	while (w < 0 && errno == EINTR);
+}
+
+static void *run(void *arg)
+{
+	struct uc_scanner *sc = uc_scanner_new();
+	struct uc_idmap *ids = open_idmap(col.settings);
+	(void)arg;
+
+	pthread_mutex_lock(&col.lock);
+	while (!col.quit) {
+		if (col.next_settings) {
+			bool moved = strcmp(col.next_settings->state_dir, col.settings->state_dir) != 0;
+			uc_settings_free(col.settings);
+			col.settings = col.next_settings;
+			col.next_settings = NULL;
+			if (moved) {
+				uc_idmap_free(ids);
+				ids = open_idmap(col.settings);
+			}
+		}
+		col.scan_now = false;
+		pthread_mutex_unlock(&col.lock);
+		scan_once(sc, ids);
+		pthread_mutex_lock(&col.lock);
+
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += col.settings->scan_interval;
+		while (!col.quit && !col.scan_now) {
+			if (pthread_cond_timedwait(&col.cond, &col.lock, &until) == ETIMEDOUT)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&col.lock);
+	uc_scanner_free(sc);
+	uc_idmap_free(ids);
+	return NULL;
+}
+
+bool collector_start(struct uc_settings *s, int wake_fd)
+{
+	col.settings = s;
+	col.wake_fd = wake_fd;
+	int e = pthread_create(&col.thread, NULL, run, NULL);
+	if (e != 0) {
+		uc_log(LOG_ERR, "cannot start the scan thread: %s", strerror(e));
+		return false;
+	}
+	col.running = true;
+	return true;
+}
+
+void collector_rescan(struct uc_settings *s)
+{
+	pthread_mutex_lock(&col.lock);
+	if (s) {
+		uc_settings_free(col.next_settings);
+		col.next_settings = s;
+	}
+	col.scan_now = true;
+	pthread_cond_signal(&col.cond);
+	pthread_mutex_unlock(&col.lock);
+}
+
+struct snapshot *collector_take(void)
+{
+	pthread_mutex_lock(&col.lock);
+	struct snapshot *s = col.ready;
+	col.ready = NULL;
+	pthread_mutex_unlock(&col.lock);
+	return s;
+}
+
+void collector_stop(void)
+{
+	if (!col.running)
+		return;
+	pthread_mutex_lock(&col.lock);
+	col.quit = true;
+	pthread_cond_signal(&col.cond);
+	pthread_mutex_unlock(&col.lock);
+	pthread_join(col.thread, NULL);
+	col.running = false;
+	snapshot_free(collector_take());
+	uc_settings_free(col.settings);
+	uc_settings_free(col.next_settings);
+	col.settings = col.next_settings = NULL;
+}
