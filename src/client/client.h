@@ -17,6 +17,8 @@ struct cli {
 /* Each subcommand gets argv with argv[0] = its own name. */
 int cmd_scan(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
+int cmd_cleanup(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
 
 /* Print "uccert: " + message to stderr, return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

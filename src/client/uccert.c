@@ -22,6 +22,8 @@ static const struct command {
 } commands[] = {
 	{ "scan", cmd_scan, "list every certificate with days left, impact and state" },
 	{ "plan", cmd_plan, "renewal runbook: the steps the expiring certificates require" },
+	{ "cleanup", cmd_cleanup, "quarantine expired trust certificates (a dry run without --apply)" },
+	{ "restore", cmd_restore, "put back the files a cleanup run quarantined" },
 };
 
 static void usage(FILE *out)

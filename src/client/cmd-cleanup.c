@@ -1,0 +1,627 @@
+/* uccert cleanup / uccert restore - retire expired trust certificates into
+ * a quarantine, print the platform commands that silence RTMT, undo. */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "client.h"
+#include "clock.h"
+#include "jsonw.h"
+#include "log.h"
+#include "scan.h"
+#include "util.h"
+
+/* ---- logging: every action to syslog, problems also to stderr ---------- */
+
+static int stderr_max = LOG_WARNING;
+static bool level_probed;
+
+static void probe_handler(int priority, const char *msg)
+{
+	(void)priority;
+	(void)msg;
+	level_probed = true;
+}
+
+static void audit_handler(int priority, const char *msg)
+{
+	syslog(priority, "%s", msg);
+	if (priority <= stderr_max)
+		fprintf(stderr, "uccert: %s\n", msg);
+}
+
+/* The library's level reflects -q (warnings off). The audit trail must not
+ * depend on it: learn the level, then let everything through to syslog and
+ * keep -q's effect for stderr only. */
+static void audit_open(void)
+{
+	uc_log_set_handler(probe_handler);
+	level_probed = false;
+	uc_log(LOG_WARNING, "-");
+	stderr_max = level_probed ? LOG_WARNING : LOG_ERR;
+	uc_log_set_level(LOG_INFO);
+	openlog("uccert", LOG_PID, LOG_USER);
+	uc_log_set_handler(audit_handler);
+}
+
+static void audit_close(void)
+{
+	uc_log_set_handler(NULL);
+	closelog();
+}
+
+/* ---- cleanup output ---------------------------------------------------- */
+
+struct report {
+	const struct uc_cleanup_plan *plan;
+	const struct uc_inventory *inv;
+	const struct uc_cleanup_filter *filter;
+	bool apply;
+	const char *run_id;
+	const char *quarantine;
+	const struct uc_recovery *rec;
+	unsigned moved, failed;
+};
+
+/* A node whose cert_dir could not be read: its files were not considered. */
+static bool source_missed(const struct report *r, const struct uc_source *src)
+{
+	if (src->ok)
+		return false;
+	if (r->filter->cluster && strcmp(r->filter->cluster, src->cluster) != 0)
+		return false;
+	return !r->filter->node || strcmp(r->filter->node, src->node) == 0;
+}
+
+static unsigned sources_missed(const struct report *r)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < r->inv->nsources; i++)
+		n += source_missed(r, &r->inv->sources[i]);
+	return n;
+}
+
+/* A candidate whose platform command belongs in the output. */
+static bool has_command(const struct report *r, const struct uc_cleanup_item *it)
+{
+	if (it->verdict != UC_CLEANUP_CANDIDATE)
+		return false;
+	return !r->apply || it->status == UC_CLEANUP_MOVED;
+}
+
+static void json_item(struct jsonw *w, const struct uc_cleanup_item *it)
+{
+	char t[32];
+
+	jw_begin_object(w);
+	jw_kstring(w, "cluster", it->cluster);
+	jw_kstring(w, "node", it->node);
+	jw_kstring(w, "unit", it->unit);
+	jw_kstring(w, "file", it->file);
+	jw_kstring(w, "path", it->path);
+	jw_kstring(w, "verdict", uc_cleanup_verdict_name(it->verdict));
+	jw_kstring(w, "reason", it->reason);
+	jw_kint(w, "expired_days", it->expired_days);
+	jw_kstring(w, "command", it->command);
+	if (it->verdict == UC_CLEANUP_CANDIDATE) {
+		jw_kstring(w, "status", uc_cleanup_status_name(it->status));
+		jw_kstring(w, "error", it->error);
+		jw_kstring(w, "quarantine_path", it->quarantine_path);
+	}
+	jw_key(w, "certificates");
+	jw_begin_array(w);
+	for (size_t i = 0; i < it->ncerts; i++) {
+		const struct uc_cleanup_cert *c = &it->certs[i];
+		jw_begin_object(w);
+		jw_kstring(w, "subject", c->subject);
+		jw_kstring(w, "serial", c->serial);
+		uc_format_rfc3339(c->not_after, t);
+		jw_kstring(w, "not_after", t);
+		jw_kint(w, "days_left", c->days_left);
+		jw_kstring(w, "state", uc_state_name(c->state));
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_end_object(w);
+}
+
+static void json_items(struct jsonw *w, const char *key, const struct uc_cleanup_plan *p,
+		       bool (*want)(const struct uc_cleanup_item *))
+{
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (size_t i = 0; i < p->nitems; i++)
+		if (want(&p->items[i]))
+			json_item(w, &p->items[i]);
+	jw_end_array(w);
+}
+
+static bool is_candidate(const struct uc_cleanup_item *it)
+{
+	return it->verdict == UC_CLEANUP_CANDIDATE;
+}
+
+static bool is_kept(const struct uc_cleanup_item *it)
+{
+	return it->verdict != UC_CLEANUP_CANDIDATE && it->verdict != UC_CLEANUP_REFUSED;
+}
+
+static bool is_refused(const struct uc_cleanup_item *it)
+{
+	return it->verdict == UC_CLEANUP_REFUSED;
+}
+
+static bool same_node(const struct uc_cleanup_item *a, const struct uc_cleanup_item *b)
+{
+	return a->cluster_idx == b->cluster_idx && a->node_idx == b->node_idx;
+}
+
+static void print_json(const struct report *r)
+{
+	const struct uc_cleanup_plan *p = r->plan;
+	struct jsonw w;
+	char t[32];
+
+	jw_init(&w, stdout, true);
+	jw_begin_object(&w);
+	jw_kstring(&w, "mode", r->apply ? "apply" : "dry-run");
+	uc_format_rfc3339(p->now, t);
+	jw_kstring(&w, "now", t);
+	jw_kint(&w, "grace_days", p->grace_days);
+	jw_kstring(&w, "quarantine_dir", r->quarantine);
+	jw_kstring(&w, "run_id", r->run_id);
+	jw_key(&w, "recovery");
+	jw_begin_array(&w);
+	for (size_t i = 0; r->rec && i < r->rec->nmessages; i++)
+		jw_string(&w, r->rec->messages[i]);
+	jw_end_array(&w);
+	json_items(&w, "candidates", p, is_candidate);
+	json_items(&w, "kept", p, is_kept);
+	json_items(&w, "refused", p, is_refused);
+	jw_key(&w, "unread_cert_dirs");
+	jw_begin_array(&w);
+	for (size_t i = 0; i < r->inv->nsources; i++) {
+		const struct uc_source *src = &r->inv->sources[i];
+		if (!source_missed(r, src))
+			continue;
+		jw_begin_object(&w);
+		jw_kstring(&w, "cluster", src->cluster);
+		jw_kstring(&w, "node", src->node);
+		jw_kstring(&w, "cert_dir", src->location);
+		jw_kstring(&w, "error", src->error);
+		jw_end_object(&w);
+	}
+	jw_end_array(&w);
+	/* the platform commands, one group per node, in configuration order */
+	jw_key(&w, "commands");
+	jw_begin_array(&w);
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct uc_cleanup_item *it = &p->items[i];
+		bool first = true;
+		if (!has_command(r, it))
+			continue;
+		for (size_t j = 0; j < i && first; j++)
+			first = !(same_node(&p->items[j], it) && has_command(r, &p->items[j]));
+		if (!first)
+			continue;
+		jw_begin_object(&w);
+		jw_kstring(&w, "cluster", it->cluster);
+		jw_kstring(&w, "node", it->node);
+		jw_key(&w, "commands");
+		jw_begin_array(&w);
+		for (size_t j = i; j < p->nitems; j++)
+			if (same_node(&p->items[j], it) && has_command(r, &p->items[j]))
+				jw_string(&w, p->items[j].command);
+		jw_end_array(&w);
+		jw_end_object(&w);
+	}
+	jw_end_array(&w);
+	jw_key(&w, "summary");
+	jw_begin_object(&w);
+	jw_kint(&w, "candidates", p->counts[UC_CLEANUP_CANDIDATE]);
+	jw_kint(&w, "moved", r->moved);
+	jw_kint(&w, "failed", r->failed);
+	jw_kint(&w, "kept", p->counts[UC_CLEANUP_KEEP_VALID] + p->counts[UC_CLEANUP_KEEP_GRACE] +
+		p->counts[UC_CLEANUP_KEEP_OWN_HOST] + p->counts[UC_CLEANUP_KEEP_SYMLINK]);
+	jw_kint(&w, "refused", p->counts[UC_CLEANUP_REFUSED]);
+	jw_end_object(&w);
+	jw_end_object(&w);
+	jw_finish(&w);
+}
+
+static void print_where(const struct uc_cleanup_item *it)
+{
+	printf("  %s/%s  %s/%s", it->cluster, it->node, it->unit, it->file);
+}
+
+static void print_text(const struct report *r)
+{
+	const struct uc_cleanup_plan *p = r->plan;
+	unsigned kept = 0;
+	char t[32];
+
+	uc_format_rfc3339(p->now, t);
+	if (r->apply)
+		printf("uccert cleanup --apply at %s, grace_days %d, quarantine %s\n", t,
+		       p->grace_days, r->quarantine);
+	else
+		printf("uccert cleanup: dry run at %s, grace_days %d: nothing was changed (--apply quarantines the candidates)\n",
+		       t, p->grace_days);
+	if (r->rec && r->rec->nmessages) {
+		printf("\nInterrupted runs:\n");
+		for (size_t i = 0; i < r->rec->nmessages; i++)
+			printf("  %s\n", r->rec->messages[i]);
+	}
+	printf("\n%s (%u):\n", r->apply ? "Candidates" : "Candidates, would be moved",
+	       p->counts[UC_CLEANUP_CANDIDATE]);
+	for (size_t i = 0; i < p->nitems; i++) {
+		const struct uc_cleanup_item *it = &p->items[i];
+		if (it->verdict != UC_CLEANUP_CANDIDATE)
+			continue;
+		print_where(it);
+		if (!r->apply)
+			printf("  %s  [%s]\n", it->reason, it->ncerts ? it->certs[0].subject : "");
+		else if (it->status == UC_CLEANUP_MOVED)
+			printf("  moved to %s%s%s\n", it->quarantine_path,
+			       it->error ? ": " : "", it->error ? it->error : "");
+		else
+			printf("  FAILED: %s\n", it->error ? it->error : "not moved");
+	}
+	for (size_t i = 0; i < p->nitems; i++)
+		kept += is_kept(&p->items[i]);
+	if (kept) {
+		printf("\nKept (%u):\n", kept);
+		for (size_t i = 0; i < p->nitems; i++)
+			if (is_kept(&p->items[i])) {
+				print_where(&p->items[i]);
+				printf("  kept: %s\n", p->items[i].reason);
+			}
+	}
+	if (p->counts[UC_CLEANUP_REFUSED]) {
+		printf("\nRefused (%u):\n", p->counts[UC_CLEANUP_REFUSED]);
+		for (size_t i = 0; i < p->nitems; i++)
+			if (is_refused(&p->items[i])) {
+				print_where(&p->items[i]);
+				printf("  refused: %s\n", p->items[i].reason);
+			}
+	}
+	if (sources_missed(r)) {
+		printf("\nNot read, so not cleaned (%u):\n", sources_missed(r));
+		for (size_t i = 0; i < r->inv->nsources; i++)
+			if (source_missed(r, &r->inv->sources[i]))
+				printf("  %s/%s  cert_dir %s: %s\n", r->inv->sources[i].cluster,
+				       r->inv->sources[i].node, r->inv->sources[i].location,
+				       r->inv->sources[i].error);
+	}
+	bool any = false;
+	for (size_t i = 0; i < p->nitems && !any; i++)
+		any = has_command(r, &p->items[i]);
+	if (any) {
+		printf("\nPlatform commands, per node (paste into that node's CLI to silence RTMT):\n");
+		for (size_t i = 0; i < p->nitems; i++) {
+			const struct uc_cleanup_item *it = &p->items[i];
+			bool first = true;
+			if (!has_command(r, it))
+				continue;
+			for (size_t j = 0; j < i && first; j++)
+				first = !(same_node(&p->items[j], it) && has_command(r, &p->items[j]));
+			if (!first)
+				continue;
+			printf("  # %s/%s\n", it->cluster, it->node);
+			for (size_t j = i; j < p->nitems; j++)
+				if (same_node(&p->items[j], it) && has_command(r, &p->items[j]))
+					printf("  %s\n", p->items[j].command);
+		}
+	}
+	printf("\n");
+	if (r->apply) {
+		printf("%u moved, %u failed, %u kept, %u refused.", r->moved, r->failed, kept,
+		       p->counts[UC_CLEANUP_REFUSED]);
+		if (r->run_id)
+			printf(" Run %s; undo with: uccert restore %s", r->run_id, r->run_id);
+		printf("\n");
+	} else {
+		printf("%u candidates, %u kept, %u refused.\n", p->counts[UC_CLEANUP_CANDIDATE], kept,
+		       p->counts[UC_CLEANUP_REFUSED]);
+	}
+}
+
+/* ---- list-runs ---------------------------------------------------------- */
+
+static const char *entry_state_name(enum uc_entry_state s)
+{
+	switch (s) {
+	case UC_ENTRY_PENDING:
+		return "pending";
+	case UC_ENTRY_MOVED:
+		return "moved";
+	case UC_ENTRY_FAILED:
+		return "failed";
+	case UC_ENTRY_RESTORING:
+		return "restoring";
+	default:
+		return "restored";
+	}
+}
+
+static const char *run_state(const struct uc_run *r)
+{
+	if (!r->has_manifest)
+		return "no-manifest";
+	return r->pending || !r->ended ? "incomplete" : "complete";
+}
+
+static int list_runs(struct uc_quarantine *q, const char *dir, bool json,
+		     const struct uc_recovery *rec)
+{
+	size_t n = 0;
+	struct uc_run *runs = q ? uc_quarantine_runs(q, &n) : NULL;
+	char hex[2 * UC_SHA256_LEN + 1];
+
+	if (json) {
+		struct jsonw w;
+		jw_init(&w, stdout, true);
+		jw_begin_object(&w);
+		jw_kstring(&w, "quarantine_dir", dir);
+		jw_key(&w, "recovery");
+		jw_begin_array(&w);
+		for (size_t i = 0; rec && i < rec->nmessages; i++)
+			jw_string(&w, rec->messages[i]);
+		jw_end_array(&w);
+		jw_key(&w, "runs");
+		jw_begin_array(&w);
+		for (size_t i = 0; i < n; i++) {
+			const struct uc_run *r = &runs[i];
+			jw_begin_object(&w);
+			jw_kstring(&w, "id", r->id);
+			jw_kstring(&w, "dir", r->dir);
+			jw_kstring(&w, "started", r->started);
+			jw_kint(&w, "uid", r->uid);
+			jw_kstring(&w, "user", r->user);
+			jw_kstring(&w, "state", run_state(r));
+			jw_kint(&w, "moved", r->moved);
+			jw_kint(&w, "restored", r->restored);
+			jw_kint(&w, "pending", r->pending);
+			jw_kint(&w, "failed", r->failed);
+			jw_kint(&w, "bad_lines", r->bad_lines);
+			jw_key(&w, "entries");
+			jw_begin_array(&w);
+			for (size_t j = 0; j < r->nentries; j++) {
+				const struct uc_qentry *e = &r->entries[j];
+				jw_begin_object(&w);
+				jw_kint(&w, "seq", e->seq);
+				jw_kstring(&w, "state", entry_state_name(e->state));
+				jw_kstring(&w, "cluster", e->cluster);
+				jw_kstring(&w, "node", e->node);
+				jw_kstring(&w, "unit", e->unit);
+				jw_kstring(&w, "path", e->path);
+				jw_kstring(&w, "quarantine_file", e->qfile);
+				uc_sha256_hex(e->sha256, hex);
+				jw_kstring(&w, "sha256", hex);
+				jw_kstring(&w, "command", e->command);
+				jw_kstring(&w, "note", e->note);
+				jw_end_object(&w);
+			}
+			jw_end_array(&w);
+			jw_end_object(&w);
+		}
+		jw_end_array(&w);
+		jw_end_object(&w);
+		jw_finish(&w);
+	} else {
+		for (size_t i = 0; rec && i < rec->nmessages; i++)
+			printf("note: %s\n", rec->messages[i]);
+		if (n == 0) {
+			printf("no cleanup runs in %s\n", dir);
+		} else {
+			printf("%-28s  %-20s  %-10s  %5s  %8s  %7s  %6s  %s\n", "RUN", "STARTED", "BY",
+			       "MOVED", "RESTORED", "PENDING", "FAILED", "STATE");
+			for (size_t i = 0; i < n; i++) {
+				const struct uc_run *r = &runs[i];
+				char by[32];
+				if (r->user && *r->user)
+					snprintf(by, sizeof by, "%s", r->user);
+				else
+					snprintf(by, sizeof by, "uid %ld", r->uid);
+				printf("%-28s  %-20s  %-10s  %5u  %8u  %7u  %6u  %s\n", r->id,
+				       r->started ? r->started : "-", by, r->moved, r->restored,
+				       r->pending, r->failed, run_state(r));
+			}
+			printf("(MOVED counts every file the run moved, RESTORED those put back since; restore with: uccert restore RUN)\n");
+		}
+	}
+	uc_runs_free(runs, n);
+	return 0;
+}
+
+/* ---- uccert cleanup ------------------------------------------------------ */
+
+static bool node_exists(const struct uc_settings *s, const char *cluster, const char *node)
+{
+	for (size_t i = 0; i < s->nclusters; i++) {
+		if (cluster && strcmp(cluster, s->clusters[i].name) != 0)
+			continue;
+		if (!node)
+			return true;
+		for (size_t j = 0; j < s->clusters[i].nnodes; j++)
+			if (strcmp(node, s->clusters[i].nodes[j].name) == 0)
+				return true;
+	}
+	return false;
+}
+
+#define CLEANUP_USAGE "usage: uccert cleanup [--apply] [--json] [--cluster NAME] [--node NAME] | uccert cleanup --list-runs [--json]"
+
+int cmd_cleanup(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "apply", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "cluster", required_argument, NULL, 'C' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "list-runs", no_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct uc_cleanup_filter filter = { NULL, NULL };
+	bool apply = false, json = false, list = false;
+	struct uc_quarantine *q = NULL;
+	struct uc_recovery rec = { 0 };
+	char *error = NULL, *run_id = NULL;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			apply = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			filter.cluster = optarg;
+			break;
+		case 'n':
+			filter.node = optarg;
+			break;
+		case 'l':
+			list = true;
+			break;
+		default:
+			return usage_error("cleanup: " CLEANUP_USAGE);
+		}
+	}
+	if (optind < argc)
+		return usage_error("cleanup: unexpected argument '%s'", argv[optind]);
+	if (list && (apply || filter.cluster || filter.node))
+		return usage_error("cleanup: --list-runs takes no other option but --json");
+	if (filter.cluster && !node_exists(cli->settings, filter.cluster, NULL))
+		return usage_error("cleanup: no cluster '%s' in %s", filter.cluster, cli->config_path);
+	if ((filter.cluster || filter.node) && !node_exists(cli->settings, filter.cluster, filter.node))
+		return usage_error("cleanup: no node '%s'%s%s in %s", filter.node,
+				   filter.cluster ? " in cluster " : "",
+				   filter.cluster ? filter.cluster : "", cli->config_path);
+
+	audit_open();
+	const char *qdir = cli->settings->quarantine_dir;
+	q = uc_quarantine_open(qdir, apply, &error);
+	if (!q) {
+		uc_log(LOG_ERR, "%s", error);
+		free(error);
+		error = NULL;
+		if (apply || list) {
+			audit_close();
+			return 1;
+		}
+	}
+	/* finish what an interrupted run left; a dry run and a listing only report */
+	if (q)
+		uc_quarantine_recover(q, apply, &rec);
+	if (list) {
+		rc = list_runs(q, qdir, json, &rec);
+		goto out;
+	}
+
+	struct uc_scanner *sc = uc_scanner_new();
+	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
+	struct uc_cleanup_plan *plan = uc_cleanup_plan_build(inv, cli->settings, &filter);
+	struct report r = { .plan = plan, .inv = inv, .filter = &filter, .apply = apply,
+			    .quarantine = qdir, .rec = &rec };
+	unsigned bad = 0;
+
+	uc_cleanup_plan_verify(plan);
+	if (apply) {
+		uc_log(LOG_NOTICE, "cleanup --apply by uid %ld: %u candidates, quarantine %s",
+		       (long)getuid(), plan->counts[UC_CLEANUP_CANDIDATE], qdir);
+		bad = uc_cleanup_apply(q, plan, cli->config_path, &run_id);
+		r.run_id = run_id;
+		for (size_t i = 0; i < plan->nitems; i++) {
+			r.moved += plan->items[i].status == UC_CLEANUP_MOVED;
+			r.failed += plan->items[i].status == UC_CLEANUP_FAILED;
+		}
+	}
+	if (json)
+		print_json(&r);
+	else
+		print_text(&r);
+	for (size_t i = 0; i < plan->nitems; i++)
+		if (plan->items[i].verdict == UC_CLEANUP_REFUSED)
+			uc_log(LOG_ERR, "cleanup: %s/%s: %s: refused: %s", plan->items[i].cluster,
+			       plan->items[i].node, plan->items[i].path, plan->items[i].reason);
+	if (bad || plan->counts[UC_CLEANUP_REFUSED] || rec.unresolved || sources_missed(&r))
+		rc = 1;
+	free(run_id);
+	uc_cleanup_plan_free(plan);
+	uc_inventory_free(inv);
+	uc_scanner_free(sc);
+out:
+	uc_recovery_free(&rec);
+	uc_quarantine_close(q);
+	audit_close();
+	return rc;
+}
+
+/* ---- uccert restore ------------------------------------------------------ */
+
+int cmd_restore(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL;
+	struct uc_quarantine *q;
+	struct uc_recovery rec = { 0 };
+	struct uc_restore_result *res = NULL;
+	size_t nres = 0;
+	char *error = NULL;
+	int c, bad;
+	unsigned counts[UC_RESTORE_FAILED + 1] = { 0 };
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'f')
+			return usage_error("restore: usage: uccert restore RUN_ID [--file PATH]");
+		file = optarg;
+	}
+	if (optind + 1 != argc)
+		return usage_error("restore: usage: uccert restore RUN_ID [--file PATH]");
+
+	audit_open();
+	q = uc_quarantine_open(cli->settings->quarantine_dir, true, &error);
+	if (!q) {
+		uc_log(LOG_ERR, "%s", error);
+		free(error);
+		audit_close();
+		return 1;
+	}
+	uc_quarantine_recover(q, true, &rec);
+	for (size_t i = 0; i < rec.nmessages; i++)
+		printf("recovered: %s\n", rec.messages[i]);
+	uc_log(LOG_NOTICE, "restore of run %s%s%s by uid %ld", argv[optind],
+	       file ? " file " : "", file ? file : "", (long)getuid());
+	bad = uc_cleanup_restore(q, argv[optind], file, &res, &nres, &error);
+	if (bad < 0) {
+		uc_log(LOG_ERR, "restore: %s", error);
+		free(error);
+	} else {
+		printf("restore of run %s:\n", argv[optind]);
+		for (size_t i = 0; i < nres; i++) {
+			printf("  %-16s %s\n", uc_restore_status_name(res[i].status), res[i].message);
+			counts[res[i].status]++;
+		}
+		printf("%u restored, %u identical already in place, %u already restored, %u skipped, %u refused, %u failed\n",
+		       counts[UC_RESTORE_DONE], counts[UC_RESTORE_IDENTICAL], counts[UC_RESTORE_ALREADY],
+		       counts[UC_RESTORE_SKIPPED], counts[UC_RESTORE_REFUSED], counts[UC_RESTORE_FAILED]);
+	}
+	unsigned unresolved = rec.unresolved;
+	uc_restore_results_free(res, nres);
+	uc_recovery_free(&rec);
+	uc_quarantine_close(q);
+	audit_close();
+	return bad != 0 || unresolved ? 1 : 0;
+}
