@@ -89,7 +89,9 @@ check "renewal in the window: uccertCleared for the old certificate, nothing for
 stop_snmpd
 stop_uccertd
 before=$(uccertd_sent)
-"$UCCERTD" -f -c "$W/uccert.conf" -x "$AGENTX_SOCK" --now "$(at 42)" >> "$W/uccertd.log" 2>&1 &
+root_flag=""
+[ "$(id -u)" -ne 0 ] || root_flag=--allow-root
+"$UCCERTD" -f $root_flag -c "$W/uccert.conf" -x "$AGENTX_SOCK" --now "$(at 42)" >> "$W/uccertd.log" 2>&1 &
 UCCERTD_PID=$!
 on_exit "kill $UCCERTD_PID 2>/dev/null; wait $UCCERTD_PID"
 held() { grep -q "held until the AgentX master is back" "$W/uccertd.log"; }

@@ -39,9 +39,10 @@ start_snmpd() {
 		echo "rocommunity public 127.0.0.1"
 		echo "master agentx"
 		echo "agentXSocket $AGENTX_SOCK"
-		echo "agentXPerms 0660 0770"
+		echo "agentXPerms ${AGENTX_PERMS:-0660 0770}"
 		echo "dontLogTCPWrappersConnects yes"
 		[ -z "$TRAP_PORT" ] || echo "trap2sink udp:127.0.0.1:$TRAP_PORT public"
+		echo "${SNMPD_EXTRA:-}"
 	} > "$W/snmpd.conf"
 	MIBS= "$SNMPD" -f -C -c "$W/snmpd.conf" -Lf "$W/snmpd.log" -p "$W/snmpd.pid" \
 		-I -smux,ipv6 &
@@ -72,6 +73,8 @@ start_snmptrapd() {
 # background of the test) and wait until its first scan is served.
 start_uccertd() {
 	_conf=$1; shift
+	# as root without a user setting, uccertd refuses to run unless told
+	[ "$(id -u)" -ne 0 ] || set -- --allow-root "$@"
 	"$UCCERTD" -f -c "$_conf" -x "$AGENTX_SOCK" -p "$W/uccertd.pid" "$@" \
 		>> "$W/uccertd.log" 2>&1 &
 	UCCERTD_PID=$!

@@ -19,6 +19,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_cleanup(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
+/* Runs with settings NULL when the configuration is broken. */
+int cmd_check(struct cli *cli, int argc, char **argv);
 
 /* Print "uccert: " + message to stderr, return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

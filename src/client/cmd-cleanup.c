@@ -162,6 +162,19 @@ static bool same_node(const struct uc_cleanup_item *a, const struct uc_cleanup_i
 	return a->cluster_idx == b->cluster_idx && a->node_idx == b->node_idx;
 }
 
+/* Item i has a command and no earlier item of its node has one: the
+ * commands are printed in one group per node, starting here. */
+static bool first_command_of_node(const struct report *r, const struct uc_cleanup_plan *p,
+				  size_t i)
+{
+	if (!has_command(r, &p->items[i]))
+		return false;
+	for (size_t j = 0; j < i; j++)
+		if (same_node(&p->items[j], &p->items[i]) && has_command(r, &p->items[j]))
+			return false;
+	return true;
+}
+
 static void print_json(const struct report *r)
 {
 	const struct uc_cleanup_plan *p = r->plan;
@@ -203,12 +216,7 @@ static void print_json(const struct report *r)
 	jw_begin_array(&w);
 	for (size_t i = 0; i < p->nitems; i++) {
 		const struct uc_cleanup_item *it = &p->items[i];
-		bool first = true;
-		if (!has_command(r, it))
-			continue;
-		for (size_t j = 0; j < i && first; j++)
-			first = !(same_node(&p->items[j], it) && has_command(r, &p->items[j]));
-		if (!first)
+		if (!first_command_of_node(r, p, i))
 			continue;
 		jw_begin_object(&w);
 		jw_kstring(&w, "cluster", it->cluster);
@@ -306,12 +314,7 @@ static void print_text(const struct report *r)
 		printf("\nPlatform commands, per node (paste into that node's CLI to silence RTMT):\n");
 		for (size_t i = 0; i < p->nitems; i++) {
 			const struct uc_cleanup_item *it = &p->items[i];
-			bool first = true;
-			if (!has_command(r, it))
-				continue;
-			for (size_t j = 0; j < i && first; j++)
-				first = !(same_node(&p->items[j], it) && has_command(r, &p->items[j]));
-			if (!first)
+			if (!first_command_of_node(r, p, i))
 				continue;
 			printf("  # %s/%s\n", it->cluster, it->node);
 			for (size_t j = i; j < p->nitems; j++)

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,15 @@ static const struct command {
 	const char *name;
 	int (*run)(struct cli *, int, char **);
 	const char *summary;
+	/* run even when the configuration is broken (cli->settings NULL): the
+	 * command reports it itself, for example as a plugin status */
+	bool reports_config_error;
 } commands[] = {
-	{ "scan", cmd_scan, "list every certificate with days left, impact and state" },
-	{ "plan", cmd_plan, "renewal runbook: the steps the expiring certificates require" },
-	{ "cleanup", cmd_cleanup, "quarantine expired trust certificates (a dry run without --apply)" },
-	{ "restore", cmd_restore, "put back the files a cleanup run quarantined" },
+	{ "scan", cmd_scan, "list every certificate with days left, impact and state", false },
+	{ "plan", cmd_plan, "renewal runbook: the steps the expiring certificates require", false },
+	{ "cleanup", cmd_cleanup, "quarantine expired trust certificates (a dry run without --apply)", false },
+	{ "restore", cmd_restore, "put back the files a cleanup run quarantined", false },
+	{ "check", cmd_check, "Nagios/Icinga plugin: status line, perfdata, exit 0-3", true },
 };
 
 static void usage(FILE *out)
@@ -106,7 +111,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
-		if ((rc = load_settings(&cli)) != 0)
+		if ((rc = load_settings(&cli)) != 0 && !commands[i].reports_config_error)
 			return rc;
 		int sub_argc = argc - optind;
 		char **sub_argv = argv + optind;

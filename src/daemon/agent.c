@@ -63,65 +63,70 @@ static void set_int(netsnmp_variable_list *vb, u_char type, long v)
 	snmp_set_var_typed_value(vb, type, &v, sizeof v);
 }
 
-static int cert_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-			netsnmp_agent_request_info *reqinfo,
-			netsnmp_request_info *requests)
+static void cert_column(netsnmp_variable_list *vb, const void *r, unsigned col,
+			netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req)
 {
-	(void)h, (void)reg;
-	if (reqinfo->mode != MODE_GET)
-		return SNMP_ERR_NOERROR;
-	for (netsnmp_request_info *r = requests; r; r = r->next) {
-		const struct cert_row *row = netsnmp_container_table_row_extract(r);
-		netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
-		netsnmp_variable_list *vb = r->requestvb;
-		if (r->processed || !row || !ti)
-			continue;
-		switch (ti->colnum) {
-		case COL_CLUSTER: set_str(vb, row->cluster); break;
-		case COL_NODE: set_str(vb, row->node); break;
-		case COL_UNIT: set_str(vb, row->unit); break;
-		case COL_STORE: set_int(vb, ASN_INTEGER, row->store); break;
-		case COL_IMPACT: set_int(vb, ASN_INTEGER, row->impact); break;
-		case COL_SUBJECT: set_str(vb, row->subject); break;
-		case COL_ISSUER: set_str(vb, row->issuer); break;
-		case COL_SERIAL: set_str(vb, row->serial); break;
-		case COL_NOT_BEFORE: set_octets(vb, row->not_before, DATEANDTIME_LEN); break;
-		case COL_NOT_AFTER: set_octets(vb, row->not_after, DATEANDTIME_LEN); break;
-		case COL_DAYS_LEFT: set_int(vb, ASN_INTEGER, row->days_left); break;
-		case COL_STATE: set_int(vb, ASN_INTEGER, row->state); break;
-		case COL_FINGERPRINT: set_octets(vb, row->fingerprint, sizeof row->fingerprint); break;
-		case COL_SOURCE: set_str(vb, row->source); break;
-		case COL_REGEN: set_str(vb, row->regen); break;
-		default: netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
-		}
+	const struct cert_row *row = r;
+	switch (col) {
+	case COL_CLUSTER: set_str(vb, row->cluster); break;
+	case COL_NODE: set_str(vb, row->node); break;
+	case COL_UNIT: set_str(vb, row->unit); break;
+	case COL_STORE: set_int(vb, ASN_INTEGER, row->store); break;
+	case COL_IMPACT: set_int(vb, ASN_INTEGER, row->impact); break;
+	case COL_SUBJECT: set_str(vb, row->subject); break;
+	case COL_ISSUER: set_str(vb, row->issuer); break;
+	case COL_SERIAL: set_str(vb, row->serial); break;
+	case COL_NOT_BEFORE: set_octets(vb, row->not_before, DATEANDTIME_LEN); break;
+	case COL_NOT_AFTER: set_octets(vb, row->not_after, DATEANDTIME_LEN); break;
+	case COL_DAYS_LEFT: set_int(vb, ASN_INTEGER, row->days_left); break;
+	case COL_STATE: set_int(vb, ASN_INTEGER, row->state); break;
+	case COL_FINGERPRINT: set_octets(vb, row->fingerprint, sizeof row->fingerprint); break;
+	case COL_SOURCE: set_str(vb, row->source); break;
+	case COL_REGEN: set_str(vb, row->regen); break;
+	default: netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
 	}
-	return SNMP_ERR_NOERROR;
 }
 
-static int source_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
-			  netsnmp_agent_request_info *reqinfo,
-			  netsnmp_request_info *requests)
+static void source_column(netsnmp_variable_list *vb, const void *r, unsigned col,
+			  netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req)
 {
-	(void)h, (void)reg;
+	const struct source_row *row = r;
+	switch (col) {
+	case SCOL_CLUSTER: set_str(vb, row->cluster); break;
+	case SCOL_NODE: set_str(vb, row->node); break;
+	case SCOL_KIND: set_int(vb, ASN_INTEGER, row->kind); break;
+	case SCOL_LOCATION: set_str(vb, row->location); break;
+	case SCOL_STATUS: set_int(vb, ASN_INTEGER, row->status); break;
+	case SCOL_LAST_ERROR: set_str(vb, row->error); break;
+	case SCOL_LAST_SUCCESS: set_octets(vb, row->last_success, DATEANDTIME_LEN); break;
+	case SCOL_CERT_COUNT: set_int(vb, ASN_GAUGE, (long)row->ncerts); break;
+	default: netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+	}
+}
+
+/* What a table's handler knows: how to fill one column of its rows. */
+struct table {
+	void (*column)(netsnmp_variable_list *vb, const void *row, unsigned col,
+		       netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req);
+};
+static const struct table cert_table = { cert_column };
+static const struct table source_table = { source_column };
+
+/* table_container has found each request's row (GETNEXT included): copy the
+ * prepared value of the requested column. */
+static int table_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
+			 netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	const struct table *t = reg->my_reg_void;
+	(void)h;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
 	for (netsnmp_request_info *r = requests; r; r = r->next) {
-		const struct source_row *row = netsnmp_container_table_row_extract(r);
+		const void *row = netsnmp_container_table_row_extract(r);
 		netsnmp_table_request_info *ti = netsnmp_extract_table_info(r);
-		netsnmp_variable_list *vb = r->requestvb;
 		if (r->processed || !row || !ti)
 			continue;
-		switch (ti->colnum) {
-		case SCOL_CLUSTER: set_str(vb, row->cluster); break;
-		case SCOL_NODE: set_str(vb, row->node); break;
-		case SCOL_KIND: set_int(vb, ASN_INTEGER, row->kind); break;
-		case SCOL_LOCATION: set_str(vb, row->location); break;
-		case SCOL_STATUS: set_int(vb, ASN_INTEGER, row->status); break;
-		case SCOL_LAST_ERROR: set_str(vb, row->error); break;
-		case SCOL_LAST_SUCCESS: set_octets(vb, row->last_success, DATEANDTIME_LEN); break;
-		case SCOL_CERT_COUNT: set_int(vb, ASN_GAUGE, (long)row->ncerts); break;
-		default: netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
-		}
+		t->column(r->requestvb, row, ti->colnum, reqinfo, r);
 	}
 	return SNMP_ERR_NOERROR;
 }
@@ -157,14 +162,16 @@ static int scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *
 }
 
 static netsnmp_container *register_table(const char *name, const oid *o, size_t len,
-					 Netsnmp_Node_Handler *handler, int maxcol)
+					 const struct table *t, int maxcol)
 {
 	netsnmp_handler_registration *reg;
 	netsnmp_table_registration_info *ti;
 	netsnmp_container *c;
 
-	reg = netsnmp_create_handler_registration(name, handler, o, len, HANDLER_CAN_RONLY);
+	reg = netsnmp_create_handler_registration(name, table_handler, o, len, HANDLER_CAN_RONLY);
 	ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+	if (reg)
+		reg->my_reg_void = (void *)t;
 	c = netsnmp_container_find("table_container");
 	if (!reg || !ti || !c)
 		return NULL;
@@ -223,9 +230,9 @@ bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
 	if (!reg || netsnmp_register_scalar_group(reg, 1, 7) != MIB_REGISTERED_OK)
 		return false;
 	cert_rows = register_table("uccertTable", cert_table_oid,
-				   OID_LENGTH(cert_table_oid), cert_handler, COL_REGEN);
+				   OID_LENGTH(cert_table_oid), &cert_table, COL_REGEN);
 	source_rows = register_table("uccertSourceTable", source_table_oid,
-				     OID_LENGTH(source_table_oid), source_handler,
+				     OID_LENGTH(source_table_oid), &source_table,
 				     SCOL_CERT_COUNT);
 	if (!cert_rows || !source_rows)
 		return false;

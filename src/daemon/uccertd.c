@@ -4,17 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <malloc.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "clock.h"
 #include "collector.h"
+#include "fsutil.h"
 #include "log.h"
 #include "notifier.h"
 #include "settings.h"
@@ -60,7 +64,40 @@ static void usage(FILE *out)
 		"  -p, --pidfile FILE   write the process id to FILE\n"
 		"      --now TIME       compute days left as if it were TIME (RFC 3339)\n"
 		"  -d, --debug          log debug messages too\n"
+		"  -R, --allow-root     keep running as root when no user is configured\n"
 		"  -h, --help, -V, --version\n", SYSCONFDIR);
+}
+
+/* Started as root: create what the daemon writes, owned by the user, then
+ * become that user for good. Everything after this runs unprivileged,
+ * including reconnections to the AgentX socket. */
+static bool drop_privileges(const struct uc_settings *s)
+{
+	struct passwd *pw = getpwnam(s->user);
+	const char *dirs[] = { s->state_dir, s->quarantine_dir };
+
+	if (!pw) {
+		uc_log(LOG_ERR, "user \"%s\" (setting user in %s) does not exist", s->user, s->path);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if (!uc_mkdirs(dirs[i], 0750) || chown(dirs[i], pw->pw_uid, pw->pw_gid) < 0) {
+			uc_log(LOG_ERR, "%s: cannot prepare for user %s: %s", dirs[i], s->user,
+			       strerror(errno));
+			return false;
+		}
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		uc_log(LOG_ERR, "cannot switch to user %s: %s", s->user, strerror(errno));
+		return false;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		uc_log(LOG_ERR, "switched to user %s but could regain root: stopping", s->user);
+		return false;
+	}
+	uc_log(LOG_INFO, "running as user %s (uid %ld)", s->user, (long)pw->pw_uid);
+	return true;
 }
 
 static bool write_pidfile(const char *path)
@@ -111,6 +148,48 @@ static void handle_events(const char *config_path, bool *quit)
 	}
 }
 
+/* Everything between loading the settings and serving: detach, signals,
+ * pid file, privileges, AgentX, the scan thread (which then owns s).
+ * Returns 0, or the exit status of a failed start (s still the caller's). */
+static int start(struct uc_settings *s, const char *config_path, const char *sock,
+		 const char *pidfile, bool allow_root)
+{
+	if (geteuid() == 0 && !s->user && !allow_root) {
+		uc_log(LOG_ERR, "refusing to run as root: set user = \"uccert\"; in %s "
+		       "(or pass --allow-root)", config_path);
+		return 1;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		uc_log(LOG_ERR, "cannot detach: %s", strerror(errno));
+		return 1;
+	}
+	if (pipe2(events, O_CLOEXEC | O_NONBLOCK) < 0) {
+		uc_log(LOG_ERR, "pipe: %s", strerror(errno));
+		return 1;
+	}
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (pidfile && !write_pidfile(pidfile))
+		return 1;
+	if (geteuid() == 0 && s->user && !drop_privileges(s))
+		return 1;
+	char *persist = xasprintf("%s/snmp", s->state_dir);
+	bool ok = agent_init(sock, s->agentx_ping_interval, persist, foreground);
+	free(persist);
+	if (!ok) {
+		uc_log(LOG_ERR, "cannot start the SNMP agent library");
+		return 1;
+	}
+	uc_log(LOG_NOTICE, "started: %s, AgentX %s, scanning every %d s", config_path,
+	       sock, s->scan_interval);
+	return collector_start(s, events[1]) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -120,22 +199,25 @@ int main(int argc, char **argv)
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config_path = SYSCONFDIR "/uccert/uccert.conf";
 	const char *socket_opt = NULL, *pidfile = NULL;
+	bool allow_root = false;
 	int c;
 	int64_t now;
 
-	while ((c = getopt_long(argc, argv, "c:fx:p:dhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fx:p:dRhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'f': foreground = true; break;
 		case 'x': socket_opt = optarg; break;
 		case 'p': pidfile = optarg; break;
 		case 'd': uc_log_set_level(LOG_DEBUG); break;
+		case 'R': allow_root = true; break;
 		case 'N':
 			if (!uc_parse_rfc3339(optarg, &now)) {
 				fprintf(stderr, "uccertd: --now %s: expected RFC 3339 UTC time such as 2027-01-01T00:00:00Z\n", optarg);
@@ -166,38 +248,18 @@ int main(int argc, char **argv)
 	struct uc_settings *s = uc_settings_load_logged(config_path);
 	if (!s)
 		return 2;
-	const char *socket = socket_opt ? socket_opt : s->agentx_socket;
-
-	if (!foreground && daemon(0, 0) < 0) {
-		uc_log(LOG_ERR, "cannot detach: %s", strerror(errno));
-		return 1;
+	/* copies: the settings move to the scan thread */
+	char *sock = xstrdup(socket_opt ? socket_opt : s->agentx_socket);
+	char *state_dir = xstrdup(s->state_dir);
+	int rc = start(s, config_path, sock, pidfile, allow_root);
+	if (rc != 0) {
+		uc_settings_free(s);
+		free(sock);
+		free(state_dir);
+		return rc;
 	}
-	if (pipe2(events, O_CLOEXEC | O_NONBLOCK) < 0) {
-		uc_log(LOG_ERR, "pipe: %s", strerror(errno));
-		return 1;
-	}
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
-	char *persist = xasprintf("%s/snmp", s->state_dir);
-	char *s_state_dir = xstrdup(s->state_dir);
-	char *sock = xstrdup(socket);
-	if (!agent_init(sock, s->agentx_ping_interval, persist, foreground)) {
-		uc_log(LOG_ERR, "cannot start the SNMP agent library");
-		return 1;
-	}
-	if (pidfile && !write_pidfile(pidfile))
-		return 1;
-	uc_log(LOG_NOTICE, "started: %s, AgentX %s, scanning every %d s", config_path,
-	       sock, s->scan_interval);
-	if (!collector_start(s, events[1]))
-		return 1;
-
-	notifier_open(s_state_dir);
+	notifier_open(state_dir);
 	bool quit = false;
 	while (!quit) {
 		if (agent_poll(events[0]))
@@ -210,10 +272,9 @@ int main(int argc, char **argv)
 	collector_stop();
 	snapshot_free(agent_shutdown());
 	notifier_close();
-	free(s_state_dir);
+	free(state_dir);
 	if (pidfile)
 		unlink(pidfile);
-	free(persist);
 	free(sock);
 	return 0;
 }

@@ -395,7 +395,8 @@ static int cmp_record(const void *pa, const void *pb)
 
 void uc_inventory_sort(struct uc_inventory *inv)
 {
-	qsort(inv->records, inv->nrecords, sizeof *inv->records, cmp_record);
+	if (inv->nrecords > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(inv->records, inv->nrecords, sizeof *inv->records, cmp_record);
 }
 
 const char *uc_source_kind_name(enum uc_source_kind k)

@@ -367,7 +367,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	static const char *const known[] = { "threshold_days", "threshold_days_none",
 		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
-		"agentx", "cleanup", NULL };
+		"agentx", "cleanup", "user", NULL };
 	struct loader ld_ = { path, diag }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
@@ -424,6 +424,8 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		free(s->state_dir);
 		s->state_dir = xstrdup(v);
 	}
+	if ((v = get_string(ld, root, "user", false, NULL)))
+		s->user = xstrdup(v);
 	load_groups(ld, root, s);
 	if (!s->quarantine_dir)
 		s->quarantine_dir = xasprintf("%s/quarantine", s->state_dir);
@@ -475,6 +477,7 @@ void uc_settings_free(struct uc_settings *s)
 	free(s->clusters);
 	free(s->reminder_days);
 	free(s->state_dir);
+	free(s->user);
 	free(s->agentx_socket);
 	free(s->quarantine_dir);
 	free(s->path);

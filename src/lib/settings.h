@@ -47,6 +47,7 @@ struct uc_settings {
 	int expired_repeat_days;
 	int scan_interval;
 	char *state_dir;
+	char *user;		/* uccertd switches to it when started as root */
 	char *agentx_socket;
 	int agentx_ping_interval;
 	char *quarantine_dir;
