@@ -72,7 +72,8 @@ struct report {
 /* A node whose cert_dir could not be read: its files were not considered. */
 static bool source_missed(const struct report *r, const struct uc_source *src)
 {
-	if (src->ok)
+	/* TLS ports show identity certificates only: nothing to clean there */
+	if (src->ok || src->kind == UC_SOURCE_TLS)
 		return false;
 	if (r->filter->cluster && strcmp(r->filter->cluster, src->cluster) != 0)
 		return false;
@@ -90,6 +91,8 @@ static unsigned sources_missed(const struct report *r)
 /* A candidate whose platform command belongs in the output. */
 static bool has_command(const struct report *r, const struct uc_cleanup_item *it)
 {
+	if (it->verdict == UC_CLEANUP_ON_NODE)
+		return true;
 	if (it->verdict != UC_CLEANUP_CANDIDATE)
 		return false;
 	return !r->apply || it->status == UC_CLEANUP_MOVED;
@@ -149,7 +152,13 @@ static bool is_candidate(const struct uc_cleanup_item *it)
 
 static bool is_kept(const struct uc_cleanup_item *it)
 {
-	return it->verdict != UC_CLEANUP_CANDIDATE && it->verdict != UC_CLEANUP_REFUSED;
+	return it->verdict != UC_CLEANUP_CANDIDATE && it->verdict != UC_CLEANUP_REFUSED &&
+	    it->verdict != UC_CLEANUP_ON_NODE;
+}
+
+static bool is_on_node(const struct uc_cleanup_item *it)
+{
+	return it->verdict == UC_CLEANUP_ON_NODE;
 }
 
 static bool is_refused(const struct uc_cleanup_item *it)
@@ -195,6 +204,7 @@ static void print_json(const struct report *r)
 		jw_string(&w, r->rec->messages[i]);
 	jw_end_array(&w);
 	json_items(&w, "candidates", p, is_candidate);
+	json_items(&w, "on_node", p, is_on_node);
 	json_items(&w, "kept", p, is_kept);
 	json_items(&w, "refused", p, is_refused);
 	jw_key(&w, "unread_cert_dirs");
@@ -238,6 +248,7 @@ static void print_json(const struct report *r)
 	jw_kint(&w, "kept", p->counts[UC_CLEANUP_KEEP_VALID] + p->counts[UC_CLEANUP_KEEP_GRACE] +
 		p->counts[UC_CLEANUP_KEEP_OWN_HOST] + p->counts[UC_CLEANUP_KEEP_SYMLINK]);
 	jw_kint(&w, "refused", p->counts[UC_CLEANUP_REFUSED]);
+	jw_kint(&w, "on_node", p->counts[UC_CLEANUP_ON_NODE]);
 	jw_end_object(&w);
 	jw_end_object(&w);
 	jw_finish(&w);
@@ -280,6 +291,15 @@ static void print_text(const struct report *r)
 			       it->error ? ": " : "", it->error ? it->error : "");
 		else
 			printf("  FAILED: %s\n", it->error ? it->error : "not moved");
+	}
+	if (p->counts[UC_CLEANUP_ON_NODE]) {
+		printf("\nOn the node only (%u), read through its certificate API; delete them there:\n",
+		       p->counts[UC_CLEANUP_ON_NODE]);
+		for (size_t i = 0; i < p->nitems; i++)
+			if (p->items[i].verdict == UC_CLEANUP_ON_NODE) {
+				print_where(&p->items[i]);
+				printf("  %s\n", p->items[i].reason);
+			}
 	}
 	for (size_t i = 0; i < p->nitems; i++)
 		kept += is_kept(&p->items[i]);

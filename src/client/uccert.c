@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "certapi.h"
 #include "client.h"
 #include "clock.h"
 #include "log.h"
@@ -116,8 +117,11 @@ int main(int argc, char **argv)
 		int sub_argc = argc - optind;
 		char **sub_argv = argv + optind;
 		optind = 0;	/* glibc: re-initialise getopt for the subcommand */
+		if (uc_api_global_init() < 0)
+			return 1;
 		rc = commands[i].run(&cli, sub_argc, sub_argv);
 		uc_settings_free(cli.settings);
+		uc_api_global_cleanup();
 		return rc;
 	}
 	return usage_error("unknown command '%s'", argv[optind]);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "certapi.h"
 #include "clock.h"
 #include "collector.h"
 #include "fsutil.h"
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
 	struct uc_settings *s = uc_settings_load_logged(config_path);
 	if (!s)
 		return 2;
+	if (uc_api_global_init() < 0)	/* before any thread */
+		return 1;
 	/* copies: the settings move to the scan thread */
 	char *sock = xstrdup(socket_opt ? socket_opt : s->agentx_socket);
 	char *state_dir = xstrdup(s->state_dir);
@@ -276,5 +279,6 @@ int main(int argc, char **argv)
 	if (pidfile)
 		unlink(pidfile);
 	free(sock);
+	uc_api_global_cleanup();
 	return 0;
 }

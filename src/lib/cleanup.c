@@ -360,6 +360,8 @@ const char *uc_cleanup_verdict_name(enum uc_cleanup_verdict v)
 		return "keep-own-host";
 	case UC_CLEANUP_KEEP_SYMLINK:
 		return "keep-symlink";
+	case UC_CLEANUP_ON_NODE:
+		return "on-node";
 	default:
 		return "refused";
 	}
@@ -487,10 +489,12 @@ static void add_item(struct uc_cleanup_plan *p, const struct uc_settings *s,
 	it->cluster = xstrdup(r->cluster);
 	it->node = xstrdup(r->node);
 	it->unit = xstrdup(r->unit);
-	it->cert_dir = xstrdup(s->clusters[r->cluster_idx].nodes[r->node_idx].cert_dir);
+	it->cert_dir = xstrdup(s->clusters[r->cluster_idx].nodes[r->node_idx].cert_dir);	/* "" if none */
 	it->path = xstrdup(r->source);
 	it->file = xstrdup(r->file);
-	it->unit_dir = unit_dir_of(r->source, r->file);
+	/* a live source has no directory: the unit names the store */
+	it->unit_dir = r->kind == UC_SOURCE_CERT_DIR ? unit_dir_of(r->source, r->file)
+						      : xstrdup(r->unit);
 	it->cluster_idx = r->cluster_idx;
 	it->node_idx = r->node_idx;
 	it->certs = xcalloc(n, sizeof *it->certs);
@@ -505,6 +509,14 @@ static void add_item(struct uc_cleanup_plan *p, const struct uc_settings *s,
 		memcpy(c->sha256, recs[i]->cert->sha256, UC_SHA256_LEN);
 	}
 	decide(it, p->now, p->grace_days);
+	if (it->verdict == UC_CLEANUP_CANDIDATE && r->kind != UC_SOURCE_CERT_DIR) {
+		/* seen on the node itself: the command is all there is to do */
+		it->verdict = UC_CLEANUP_ON_NODE;
+		char *why = xasprintf("%s; read from %s, not a local file: run the command on the node",
+				      it->reason, uc_source_kind_name(r->kind));
+		free(it->reason);
+		it->reason = why;
+	}
 	p->counts[it->verdict]++;
 }
 

@@ -32,6 +32,9 @@ enum uc_cleanup_verdict {
 	UC_CLEANUP_KEEP_GRACE,		/* expired less than grace_days ago */
 	UC_CLEANUP_KEEP_OWN_HOST,	/* the node's own certificate in ipsec-trust */
 	UC_CLEANUP_KEEP_SYMLINK,	/* a symbolic link: reported, never moved */
+	UC_CLEANUP_ON_NODE,		/* a candidate read through a live source (the
+					 * certificate API): only its command, nothing
+					 * local to move */
 	UC_CLEANUP_REFUSED,		/* unsafe name or path, changed file: an error */
 };
 

@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "certapi.h"
 #include "clock.h"
 #include "log.h"
+#include "probe.h"
 #include "scan.h"
 #include "util.h"
 
@@ -30,9 +32,20 @@ struct cache_entry {
 	unsigned long seen;	/* scan generation that last used it */
 };
 
+/* What a live source (TLS port, certificate API) last yielded: kept when a
+ * later read fails, so its rows stay with their last values until they are
+ * older than stale_after. */
+struct live_item {
+	char *unit;		/* catalog spelling, or as the API names it */
+	bool trust;
+	struct uc_certfile *file;	/* path/name set: the row's source */
+};
+
 struct source_memory {
 	char *key;		/* cluster \n node \n location */
 	int64_t last_success;
+	struct live_item *items;
+	size_t nitems;
 };
 
 struct uc_scanner {
@@ -53,6 +66,17 @@ struct build {
 	size_t cap;
 };
 
+static void memory_forget(struct source_memory *m)
+{
+	for (size_t i = 0; i < m->nitems; i++) {
+		uc_certfile_unref(m->items[i].file);
+		free(m->items[i].unit);
+	}
+	free(m->items);
+	m->items = NULL;
+	m->nitems = 0;
+}
+
 struct uc_scanner *uc_scanner_new(void)
 {
 	struct uc_scanner *sc = xcalloc(1, sizeof *sc);
@@ -69,8 +93,10 @@ void uc_scanner_free(struct uc_scanner *sc)
 		free(sc->slots[i].path);
 		uc_certfile_unref(sc->slots[i].file);
 	}
-	for (size_t i = 0; i < sc->nsources; i++)
+	for (size_t i = 0; i < sc->nsources; i++) {
+		memory_forget(&sc->sources[i]);
 		free(sc->sources[i].key);
+	}
 	free(sc->sources);
 	free(sc->slots);
 	free(sc);
@@ -276,8 +302,8 @@ static struct source_memory *source_memory(struct uc_scanner *sc,
 			return &sc->sources[i];
 		}
 	sc->sources = xreallocarray(sc->sources, sc->nsources + 1, sizeof *sc->sources);
+	memset(&sc->sources[sc->nsources], 0, sizeof sc->sources[0]);
 	sc->sources[sc->nsources].key = key;
-	sc->sources[sc->nsources].last_success = 0;
 	return &sc->sources[sc->nsources++];
 }
 
@@ -297,6 +323,7 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 	proto.node = keep_name(inv, nd->name);
 	proto.cluster_idx = ci;
 	proto.node_idx = ni;
+	proto.kind = UC_SOURCE_CERT_DIR;
 	src->cluster = (char *)proto.cluster;
 	src->node = (char *)proto.node;
 	src->kind = UC_SOURCE_CERT_DIR;
@@ -341,6 +368,182 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 	mem->last_success = src->last_success = (int64_t)time(NULL);
 }
 
+
+/* ---- live sources: TLS ports and the certificate API ------------------ */
+
+/* Record a live source's outcome: the new items on success, else the kept
+ * ones (until stale), and its rows. items are consumed. */
+static void add_live(struct build *b, size_t ci, size_t ni, enum uc_source_kind kind,
+		     const char *location, const char *error,
+		     struct live_item *items, size_t nitems)
+{
+	const struct uc_cluster *c = &b->settings->clusters[ci];
+	const struct uc_node *nd = &c->nodes[ni];
+	struct uc_inventory *inv = b->inv;
+	struct uc_source *src = &inv->sources[inv->nsources++];
+	struct source_memory *mem = source_memory(b->sc, c->name, nd->name, location);
+	int64_t wall = (int64_t)time(NULL);
+
+	src->cluster = (char *)keep_name(inv, c->name);
+	src->node = (char *)keep_name(inv, nd->name);
+	src->kind = kind;
+	src->location = (char *)keep_name(inv, location);
+	if (!error) {
+		memory_forget(mem);
+		mem->items = items;
+		mem->nitems = nitems;
+		mem->last_success = wall;
+		src->ok = true;
+	} else {
+		src->ok = false;
+		src->error = (char *)keep_name(inv, error);
+		inv->errors++;
+		uc_log(LOG_ERR, "%s/%s: %s %s: %s", c->name, nd->name, uc_source_kind_name(kind),
+		       location, error);
+		if (mem->nitems && wall - mem->last_success > (int64_t)b->settings->stale_after * 86400) {
+			uc_log(LOG_WARNING, "%s/%s: %s %s: last read %lld days ago, its %zu row(s) "
+			       "are dropped (stale_after = %d days)", c->name, nd->name,
+			       uc_source_kind_name(kind), location,
+			       (long long)((wall - mem->last_success) / 86400), mem->nitems,
+			       b->settings->stale_after);
+			memory_forget(mem);
+		}
+	}
+	src->last_success = mem->last_success;
+
+	struct uc_record proto = { 0 };
+	proto.cluster = src->cluster;
+	proto.node = src->node;
+	proto.cluster_idx = ci;
+	proto.node_idx = ni;
+	proto.kind = kind;
+	for (size_t i = 0; i < mem->nitems; i++) {
+		const struct live_item *it = &mem->items[i];
+		const struct uc_unit *u = uc_unit_find(it->unit);
+		proto.catalog = u;
+		proto.unit = u ? u->name : keep_name(inv, it->unit);
+		proto.store = u ? u->store : it->trust ? UC_STORE_TRUST : UC_STORE_OWN;
+		proto.impact = u ? u->impact : UC_IMPACT_UNKNOWN;
+		src->ncerts += add_file(b, &proto, uc_certfile_ref(it->file));
+	}
+}
+
+static void name_file(struct uc_certfile *f, char *path, const char *name_in_path)
+{
+	free(f->path);
+	f->path = path;
+	f->name = name_in_path ? name_in_path : path;
+}
+
+static char *endpoint(const char *host, int port)
+{
+	return strchr(host, ':') ? xasprintf("[%s]:%d", host, port)	/* IPv6 */
+				 : xasprintf("%s:%d", host, port);
+}
+
+/* The unit a dual-key service shows when asked for ECDSA, or NULL. */
+static const char *ecdsa_unit(const char *unit)
+{
+	if (strcmp(unit, "tomcat") == 0)
+		return "tomcat-ECDSA";
+	if (strcmp(unit, "CallManager") == 0)
+		return "CallManager-ECDSA";
+	return NULL;
+}
+
+struct probe_job {
+	size_t ci, ni, spec;
+	bool ecdsa;
+};
+
+/* Every TLS probe of every node in one concurrent run. */
+static void scan_probes(struct build *b)
+{
+	const struct uc_settings *s = b->settings;
+	struct uc_probe_target *t = NULL;
+	struct probe_job *jobs = NULL;
+	size_t n = 0;
+
+	for (size_t ci = 0; ci < s->nclusters; ci++)
+		for (size_t ni = 0; ni < s->clusters[ci].nnodes; ni++) {
+			const struct uc_node *nd = &s->clusters[ci].nodes[ni];
+			for (size_t k = 0; nd->host && k < nd->nprobes; k++)
+				for (int e = 0; e < (ecdsa_unit(nd->probes[k].unit) ? 2 : 1); e++) {
+					t = xreallocarray(t, n + 1, sizeof *t);
+					jobs = xreallocarray(jobs, n + 1, sizeof *jobs);
+					t[n] = (struct uc_probe_target){ nd->host, nd->probes[k].port, e == 1 };
+					jobs[n++] = (struct probe_job){ ci, ni, k, e == 1 };
+				}
+		}
+	if (n == 0)
+		return;
+	struct uc_probe_result *res = xcalloc(n, sizeof *res);
+	uc_probe_run(t, n, s->probe_timeout, s->probe_concurrency, res);
+
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].ecdsa)
+			continue;	/* handled with its plain probe, just before it */
+		const struct uc_node *nd = &s->clusters[jobs[i].ci].nodes[jobs[i].ni];
+		const struct uc_probe_spec *p = &nd->probes[jobs[i].spec];
+		char *where = endpoint(nd->host, p->port);
+		struct live_item *items = xcalloc(2, sizeof *items);
+		size_t nitems = 0;
+		bool ok = res[i].status == UC_PROBE_OK && res[i].file->ncerts > 0;
+		if (ok) {
+			items[nitems].unit = xstrdup(p->unit);
+			items[nitems].file = uc_certfile_ref(res[i].file);
+			name_file(items[nitems++].file, xstrdup(where), NULL);
+		}
+		const struct uc_probe_result *ec = i + 1 < n && jobs[i + 1].ecdsa ? &res[i + 1] : NULL;
+		if (ok && ec && ec->status == UC_PROBE_OK && ec->file->ncerts > 0 &&
+		    strcmp(ec->file->certs[0].key_alg, "EC") == 0 &&
+		    memcmp(ec->file->certs[0].sha256, res[i].file->certs[0].sha256, UC_SHA256_LEN) != 0) {
+			items[nitems].unit = xstrdup(ecdsa_unit(p->unit));
+			items[nitems].file = uc_certfile_ref(ec->file);
+			name_file(items[nitems++].file, xstrdup(where), NULL);
+		}
+		char *err = ok ? NULL : xasprintf("%s (%s)", res[i].reason, p->unit);
+		add_live(b, jobs[i].ci, jobs[i].ni, UC_SOURCE_TLS, where, err, items, nitems);
+		if (!ok)
+			free(items);
+		free(err);
+		free(where);
+	}
+	for (size_t i = 0; i < n; i++)
+		uc_probe_result_clear(&res[i]);
+	free(res);
+	free(t);
+	free(jobs);
+}
+
+/* One node's stores through the CUCM 14+ certificate API. */
+static void scan_api(struct build *b, size_t ci, size_t ni)
+{
+	const struct uc_settings *s = b->settings;
+	const struct uc_node *nd = &s->clusters[ci].nodes[ni];
+	struct uc_api_source src = { nd->api->url, nd->api->credentials, nd->api->ca_file,
+				     nd->api->insecure, s->api_timeout };
+	struct uc_api_result r;
+
+	if (uc_api_fetch(&src, &r) < 0) {
+		add_live(b, ci, ni, UC_SOURCE_API, nd->api->url, r.error, NULL, 0);
+		uc_api_result_clear(&r);
+		return;
+	}
+	struct live_item *items = xcalloc(r.ncerts ? r.ncerts : 1, sizeof *items);
+	for (size_t i = 0; i < r.ncerts; i++) {
+		const struct uc_api_cert *a = &r.certs[i];
+		items[i].unit = xstrdup(a->unit);
+		items[i].trust = a->trust;
+		items[i].file = uc_certfile_ref(a->file);
+		char *path = xasprintf("%s %s/%s", nd->api->url, a->unit, a->filename);
+		name_file(items[i].file, path, strrchr(path, '/') + 1);
+	}
+	size_t nitems = r.ncerts;
+	uc_api_result_clear(&r);
+	add_live(b, ci, ni, UC_SOURCE_API, nd->api->url, NULL, items, nitems);
+}
+
 struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 			     int64_t now)
 {
@@ -351,11 +554,21 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 	sc->visited = 0;
 	b.inv->now = now;
 	for (size_t i = 0; i < s->nclusters; i++)
-		nsources += s->clusters[i].nnodes;
-	b.inv->sources = xcalloc(nsources, sizeof *b.inv->sources);
+		for (size_t j = 0; j < s->clusters[i].nnodes; j++) {
+			const struct uc_node *nd = &s->clusters[i].nodes[j];
+			nsources += (nd->cert_dir != NULL) + (nd->host ? nd->nprobes : 0) +
+				    (nd->api != NULL);
+		}
+	b.inv->sources = xcalloc(nsources ? nsources : 1, sizeof *b.inv->sources);
 	for (size_t i = 0; i < s->nclusters; i++)
 		for (size_t j = 0; j < s->clusters[i].nnodes; j++)
-			scan_node(&b, i, j);
+			if (s->clusters[i].nodes[j].cert_dir)
+				scan_node(&b, i, j);
+	scan_probes(&b);
+	for (size_t i = 0; i < s->nclusters; i++)
+		for (size_t j = 0; j < s->clusters[i].nnodes; j++)
+			if (s->clusters[i].nodes[j].api)
+				scan_api(&b, i, j);
 	/* forget files that are gone, so the cache does not grow forever */
 	if (sc->visited != sc->used)
 		cache_rehash(sc, sc->nslots, true);

@@ -22,6 +22,7 @@ struct uc_record {
 	const char *node;
 	const char *unit;	/* canonical spelling, or as found when unknown */
 	const struct uc_unit *catalog;	/* NULL for an unknown unit */
+	enum uc_source_kind kind;	/* where it was read: a file, a TLS port, the API */
 	enum uc_store store;
 	enum uc_impact impact;
 	const char *source;	/* full path of the file */

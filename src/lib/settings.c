@@ -203,10 +203,100 @@ static void load_phones(struct loader *ld, const config_setting_t *cs,
 	}
 }
 
+/* What a node's TLS ports present when probes is not set (CUCM System
+ * Configuration Guide, port usage): web on 8443, SIP TLS 5061, TVS 2445,
+ * CAPF 3804 on the publisher; Unity Connection: the web only. */
+static void default_probes(const struct uc_cluster *c, struct uc_node *nd)
+{
+	static const struct { const char *unit; int port; bool publisher_only; } cucm[] = {
+		{ "tomcat", 8443, false }, { "CallManager", 5061, false },
+		{ "TVS", 2445, false }, { "CAPF", 3804, true },
+	};
+	size_t n = c->product == UC_PRODUCT_CUC ? 1 : sizeof cucm / sizeof cucm[0];
+	nd->probes = xcalloc(n, sizeof *nd->probes);
+	for (size_t i = 0; i < n; i++) {
+		if (cucm[i].publisher_only && nd->role != UC_ROLE_PUBLISHER)
+			continue;
+		nd->probes[nd->nprobes].unit = xstrdup(cucm[i].unit);
+		nd->probes[nd->nprobes++].port = cucm[i].port;
+	}
+}
+
+static void load_probes(struct loader *ld, const config_setting_t *e,
+			const struct uc_cluster *c, struct uc_node *nd)
+{
+	const config_setting_t *p = config_setting_get_member(e, "probes");
+	if (!p) {
+		if (nd->host)
+			default_probes(c, nd);
+		return;
+	}
+	if (!nd->host)
+		ERR(p, "probes: node '%s' has no host to probe", nd->name);
+	if (!config_setting_is_aggregate(p)) {
+		ERR(p, "probes: expected a list like [ \"tomcat@8443\", \"CallManager@5061\" ]");
+		return;
+	}
+	int n = config_setting_length(p);
+	nd->probes = xcalloc((size_t)n + 1, sizeof *nd->probes);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *x = config_setting_get_elem(p, (unsigned)i);
+		const char *v = config_setting_get_string(x);
+		const char *at = v ? strrchr(v, '@') : NULL;
+		char *end = NULL;
+		long port = at ? strtol(at + 1, &end, 10) : 0;
+		if (!v || !at || at == v || !end || *end || port < 1 || port > 65535) {
+			ERR(x, "probes: \"%s\": expected unit@port, e.g. \"tomcat@8443\"",
+			    v ? v : "(not a string)");
+			continue;
+		}
+		char *unit = xasprintf("%.*s", (int)(at - v), v);
+		const struct uc_unit *u = uc_unit_find(unit);
+		if (!u || u->store != UC_STORE_OWN) {
+			ERR(x, "probes: \"%s\": %s is not an identity unit (tomcat, CallManager, TVS, CAPF, ...)",
+			    v, unit);
+			free(unit);
+			continue;
+		}
+		free(unit);
+		nd->probes[nd->nprobes].unit = xstrdup(u->name);
+		nd->probes[nd->nprobes++].port = (int)port;
+	}
+}
+
+static void load_api(struct loader *ld, const config_setting_t *e, struct uc_node *nd)
+{
+	static const char *const known[] = { "url", "credentials", "ca_file", "insecure", NULL };
+	const config_setting_t *g = config_setting_get_member(e, "api");
+	if (!g)
+		return;
+	if (!config_setting_is_group(g)) {
+		ERR(g, "api: expected a group { url = \"https://...\"; credentials = \"/etc/uccert/x.cred\"; }");
+		return;
+	}
+	check_known(ld, g, known, "api");
+	const char *url = get_string(ld, g, "url", true, "api");
+	const char *cred = get_string(ld, g, "credentials", true, "api");
+	const char *ca = get_string(ld, g, "ca_file", false, "api");
+	const config_setting_t *ins = config_setting_get_member(g, "insecure");
+	if (url && strncmp(url, "https://", 8) != 0)
+		ERR(config_setting_get_member(g, "url"), "api: url = \"%s\": expected https://host[:port]", url);
+	if (ins && config_setting_type(ins) != CONFIG_TYPE_BOOL)
+		ERR(ins, "api: insecure: expected true or false");
+	if (!url || !cred)
+		return;
+	nd->api = xcalloc(1, sizeof *nd->api);
+	nd->api->url = xstrdup(url);
+	nd->api->credentials = xstrdup(cred);
+	nd->api->ca_file = ca ? xstrdup(ca) : NULL;
+	nd->api->insecure = ins && config_setting_get_bool(ins);
+}
+
 static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		       struct uc_cluster *c)
 {
-	static const char *const known[] = { "name", "role", "cert_dir", NULL };
+	static const char *const known[] = { "name", "role", "cert_dir", "host",
+		"probes", "api", NULL };
 	static const char *const roles[] = { "publisher", "subscriber", NULL };
 	const config_setting_t *nodes = config_setting_get_member(cs, "nodes");
 	unsigned publishers = 0;
@@ -230,12 +320,15 @@ static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		check_known(ld, e, known, "a node");
 		const char *name = get_string(ld, e, "name", true, "node");
 		const char *role = get_string(ld, e, "role", true, name ? name : "node");
-		const char *dir = get_string(ld, e, "cert_dir", true, name ? name : "node");
+		const char *dir = get_string(ld, e, "cert_dir", false, name ? name : "node");
+		const char *host = get_string(ld, e, "host", false, name ? name : "node");
 		int r = 0;
 		if (role && !parse_enum(role, roles, &r))
 			ERR(config_setting_get_member(e, "role"),
 			    "role = \"%s\": expected \"publisher\" or \"subscriber\"", role);
-		if (!name || !dir || !r)
+		if (name && !dir && !host && !config_setting_get_member(e, "api"))
+			ERR(e, "node '%s': no source: set cert_dir, host or api", name);
+		if (!name || !r)
 			continue;
 		for (size_t j = 0; j < c->nnodes; j++)
 			if (strcmp(c->nodes[j].name, name) == 0)
@@ -249,8 +342,11 @@ static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		struct uc_node *nd = &c->nodes[c->nnodes++];
 		nd->name = xstrdup(name);
 		nd->role = (enum uc_role)r;
-		nd->cert_dir = xstrdup(dir);
+		nd->cert_dir = dir ? xstrdup(dir) : NULL;
+		nd->host = host ? xstrdup(host) : NULL;
 		nd->line = (int)config_setting_source_line(e);
+		load_probes(ld, e, c, nd);
+		load_api(ld, e, nd);
 	}
 }
 
@@ -359,6 +455,10 @@ static struct uc_settings *settings_defaults(const char *path)
 	s->agentx_ping_interval = 15;
 	s->quarantine_dir = NULL;
 	s->grace_days = 0;
+	s->probe_timeout = 5;
+	s->probe_concurrency = 32;
+	s->api_timeout = 30;
+	s->stale_after = 7;
 	return s;
 }
 
@@ -367,7 +467,8 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	static const char *const known[] = { "threshold_days", "threshold_days_none",
 		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
-		"agentx", "cleanup", "user", NULL };
+		"agentx", "cleanup", "user", "probe_timeout", "probe_concurrency",
+		"api_timeout", "stale_after", NULL };
 	struct loader ld_ = { path, diag }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
@@ -424,6 +525,10 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		free(s->state_dir);
 		s->state_dir = xstrdup(v);
 	}
+	get_int(ld, root, "probe_timeout", 1, 300, &s->probe_timeout);
+	get_int(ld, root, "probe_concurrency", 1, 1024, &s->probe_concurrency);
+	get_int(ld, root, "api_timeout", 1, 600, &s->api_timeout);
+	get_int(ld, root, "stale_after", 0, 3650, &s->stale_after);
 	if ((v = get_string(ld, root, "user", false, NULL)))
 		s->user = xstrdup(v);
 	load_groups(ld, root, s);
@@ -465,8 +570,19 @@ void uc_settings_free(struct uc_settings *s)
 	for (size_t i = 0; i < s->nclusters; i++) {
 		struct uc_cluster *c = &s->clusters[i];
 		for (size_t j = 0; j < c->nnodes; j++) {
-			free(c->nodes[j].name);
-			free(c->nodes[j].cert_dir);
+			struct uc_node *nd = &c->nodes[j];
+			free(nd->name);
+			free(nd->cert_dir);
+			free(nd->host);
+			for (size_t k = 0; k < nd->nprobes; k++)
+				free(nd->probes[k].unit);
+			free(nd->probes);
+			if (nd->api) {
+				free(nd->api->url);
+				free(nd->api->credentials);
+				free(nd->api->ca_file);
+				free(nd->api);
+			}
 		}
 		for (size_t j = 0; j < c->nphones; j++)
 			free(c->phones[j].model);

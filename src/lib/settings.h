@@ -2,6 +2,7 @@
 #ifndef UCCERT_SETTINGS_H
 #define UCCERT_SETTINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "catalog.h"
@@ -19,10 +20,27 @@ struct uc_phones {
 	long count;
 };
 
+/* One TLS port to read a unit's certificate from: "tomcat@8443". */
+struct uc_probe_spec {
+	char *unit;		/* catalog spelling */
+	int port;
+};
+
+struct uc_node_api {
+	char *url;		/* "https://host[:port]" */
+	char *credentials;	/* file holding user:password */
+	char *ca_file;		/* NULL: the system CA bundle */
+	bool insecure;
+};
+
 struct uc_node {
 	char *name;
 	enum uc_role role;
-	char *cert_dir;
+	char *cert_dir;		/* NULL when the node has only live sources */
+	char *host;		/* TLS probes: name or address; NULL: none */
+	struct uc_probe_spec *probes;	/* defaults by product and role */
+	size_t nprobes;
+	struct uc_node_api *api;	/* NULL: no certificate API */
 	int line;
 };
 
@@ -52,6 +70,10 @@ struct uc_settings {
 	int agentx_ping_interval;
 	char *quarantine_dir;
 	int grace_days;
+	int probe_timeout;	/* seconds, connect + handshake */
+	int probe_concurrency;
+	int api_timeout;	/* seconds, whole request */
+	int stale_after;	/* days a failed live source keeps its rows */
 	struct uc_cluster *clusters;
 	size_t nclusters;
 };
