@@ -92,7 +92,7 @@ static const struct uc_action_def callmanager_ecdsa_actions[] = {
 	{ NODE, "set cert regen CallManager-ECDSA", "one node after the other" },
 	{ 0 },
 };
-#define NO_RESTART_NAMED "UNCONFIRMED: the reference restarts Cisco TFTP and Cisco CallManager only as part of the USB-token CTL update and names no restart for this security mode; check Cisco's Security Guide for your release whether they must be restarted for the new certificate to be used (phones may then fall back to SRST for up to 5 minutes)."
+#define NO_RESTART_NAMED "UNCONFIRMED: the documented procedure restarts Cisco TFTP and Cisco CallManager only as part of the USB-token CTL update and names no restart for this security mode; check Cisco's Security Guide for your release whether they must be restarted for the new certificate to be used (phones may then fall back to SRST for up to 5 minutes)."
 static const struct uc_note_def callmanager_notes[] = {
 	{ REMARK, UC_WHEN_ALWAYS, "CTL/ITL change: phones trust this certificate through their CTL and ITL files." },
 	{ WARNING, UC_WHEN_NOT_MIXED_USB, NO_RESTART_NAMED },
@@ -105,7 +105,7 @@ static const struct uc_action_def capf_actions[] = {
 };
 static const struct uc_note_def capf_notes[] = {
 	{ REMARK, UC_WHEN_ALWAYS, "CAPF is renewed on the publisher (from release 14 it exists only there)." },
-	{ WARNING, UC_WHEN_OFF_PUBLISHER, "A CAPF certificate is expiring on a node that is not the publisher: the reference renews CAPF on the publisher; such a certificate exists only before release 14." },
+	{ WARNING, UC_WHEN_OFF_PUBLISHER, "A CAPF certificate is expiring on a node that is not the publisher: the documented procedure renews CAPF on the publisher; such a certificate exists only before release 14." },
 	{ 0 },
 };
 
@@ -191,7 +191,7 @@ static const struct uc_action_def ctl_tokenless_actions[] = {
 };
 static const struct uc_note_def ctl_tokenless_notes[] = {
 	{ REMARK, UC_WHEN_ALWAYS, "Tokenless mixed mode: the CTL is re-signed on the publisher; no CTL client and no USB eToken." },
-	{ WARNING, UC_WHEN_ALWAYS, "UNCONFIRMED: the reference names no service restart or phone reset for tokenless clusters; check Cisco's Security Guide for your release (restarts of Cisco TFTP and Cisco CallManager, reset of CTL-only phones)." },
+	{ WARNING, UC_WHEN_ALWAYS, "UNCONFIRMED: the documented procedure names no service restart or phone reset for tokenless clusters; check Cisco's Security Guide for your release (restarts of Cisco TFTP and Cisco CallManager, reset of CTL-only phones)." },
 	{ 0 },
 };
 
@@ -266,9 +266,9 @@ const char *uc_mode_adjustment(enum uc_security_mode mode)
 {
 	switch (mode) {
 	case UC_SECURITY_MIXED_TOKENLESS:
-		return "The reference procedure is written for mixed mode with USB eTokens; this cluster is tokenless: the CTL update is the adjusted step utils ctl update CTLFile on the publisher.";
+		return "Cisco's documented procedure is written for mixed mode with USB eTokens; this cluster is tokenless: the CTL update is the adjusted step utils ctl update CTLFile on the publisher.";
 	case UC_SECURITY_NON_SECURE:
-		return "The reference procedure is written for mixed mode with USB eTokens; this cluster is non-secure: there is no CTL and no CTL update step.";
+		return "Cisco's documented procedure is written for mixed mode with USB eTokens; this cluster is non-secure: there is no CTL and no CTL update step.";
 	default:
 		return NULL;
 	}
@@ -410,11 +410,11 @@ const char *uc_target_name(enum uc_target t)
 
 static const struct uc_impact_basis bases[] = {
 	{ "mixed-usb", false,
-	  "Phone impact from the reference matrix (mixed mode with USB eTokens)." },
+	  "Phone impact from the documented impact matrix (mixed mode with USB eTokens)." },
 	{ "mixed-tokenless", true,
-	  "ASSUMED: the reference matrix is written for mixed mode with USB eTokens; it is applied unchanged to this tokenless cluster (phones still hold a CTL, ITL-capable phones an ITL)." },
+	  "ASSUMED: the documented impact matrix is written for mixed mode with USB eTokens; it is applied unchanged to this tokenless cluster (phones still hold a CTL, ITL-capable phones an ITL)." },
 	{ "non-secure", true,
-	  "ASSUMED: the reference matrix is written for mixed mode with USB eTokens; in this non-secure cluster no phone holds a CTL, only ITL-capable (CTL+ITL family) phones hold an ITL and are affected." },
+	  "ASSUMED: the documented impact matrix is written for mixed mode with USB eTokens; in this non-secure cluster no phone holds a CTL, only ITL-capable (CTL+ITL family) phones hold an ITL and are affected." },
 };
 
 const struct uc_impact_basis *uc_impact_basis(enum uc_security_mode mode)
@@ -464,7 +464,7 @@ static const struct impact_row {
 	    A(SOFT_RESET, "soft-reset (\"Trust List Updated\"), re-register and get a new ITL") } },
 	{ UC_STEP_ITLRECOVERY,
 	  { NOT_AFFECTED,
-	    A(RESET_NEEDED, "are not covered by the reference matrix for ITLRecovery: expect them to need the reset of the CTL update step"),
+	    A(RESET_NEEDED, "are not covered by the documented impact matrix for ITLRecovery: expect them to need the reset of the CTL update step"),
 	    C(ITL_AT_RISK, "get trust files with a new signer; if mishandled they may need their ITL deleted by hand") },
 	  { NOT_AFFECTED,
 	    A(NONE, "hold no CTL and no ITL here: not affected"),
