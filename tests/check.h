@@ -61,6 +61,8 @@ unsigned char *tk_p7(X509 *const *certs, size_t n, bool pem, size_t *len);
 /* Concatenate NUL-terminated strings, NULL-terminated list; malloc'd. */
 char *tk_cat(const char *first, ...);
 char *tk_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Strict UTF-8 (the tests' own check, independent of the library's). */
+bool tk_utf8_valid(const char *s);
 
 /* ---- OpenSSL's view, the oracle ---- */
 /* X509_NAME_print_ex with XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB. */

@@ -58,38 +58,6 @@ static int patch(unsigned char *buf, size_t len, const void *from, const void *t
 	return hits;
 }
 
-/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
-static bool utf8_valid(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	while (*s) {
-		unsigned c = *s, n;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			s++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			n = 1, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 2, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 3, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		for (unsigned i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 /* ---- formats ------------------------------------------------------------ */
 
 START_TEST(test_pem_single)
@@ -372,7 +340,7 @@ static void assert_name(X509_NAME *n, const char *expected)
 	ck_assert_str_eq(f->certs[0].issuer, ossl);
 	if (expected)
 		ck_assert_str_eq(f->certs[0].subject, expected);
-	ck_assert(utf8_valid(f->certs[0].subject));
+	ck_assert(tk_utf8_valid(f->certs[0].subject));
 	free(ossl);
 	uc_certfile_unref(f);
 	free(der);
@@ -543,7 +511,7 @@ static void check_raw_bytes(int type, const char *raw, const char *expected)
 	ck_assert_uint_eq(f->ncerts, 1);
 	ck_assert_str_eq(f->certs[0].subject, expected);
 	ck_assert_str_eq(f->certs[0].issuer, expected);
-	ck_assert(utf8_valid(f->certs[0].subject));
+	ck_assert(tk_utf8_valid(f->certs[0].subject));
 	ck_assert_mem_eq(f->certs[0].sha256, md, UC_SHA256_LEN);
 	uc_certfile_unref(f);
 	free(der);
@@ -1047,8 +1015,8 @@ START_TEST(test_mutated)
 				      iter, f->error);
 		for (size_t i = 0; i < f->ncerts; i++) {
 			ck_assert_ptr_nonnull(f->certs[i].subject);
-			ck_assert(utf8_valid(f->certs[i].subject));
-			ck_assert(utf8_valid(f->certs[i].issuer));
+			ck_assert(tk_utf8_valid(f->certs[i].subject));
+			ck_assert(tk_utf8_valid(f->certs[i].issuer));
 		}
 		uc_certfile_unref(f);
 	}

@@ -31,35 +31,6 @@ static const char *out_text(struct out *o)
 	return o->buf;
 }
 
-static bool utf8_valid(const unsigned char *s)
-{
-	while (*s) {
-		unsigned n;
-		uint32_t cp, min;
-		if (*s < 0x80) {
-			s++;
-			continue;
-		} else if ((*s & 0xe0) == 0xc0) {
-			n = 1, cp = *s & 0x1f, min = 0x80;
-		} else if ((*s & 0xf0) == 0xe0) {
-			n = 2, cp = *s & 0x0f, min = 0x800;
-		} else if ((*s & 0xf8) == 0xf0) {
-			n = 3, cp = *s & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		for (unsigned i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 START_TEST(test_compact)
 {
 	struct out o;
@@ -144,7 +115,7 @@ START_TEST(test_non_utf8_bytes)
 	jw_kstring(&o.w, "unit", "\xff\xfe");
 	jw_end_object(&o.w);
 	text = out_text(&o);
-	ck_assert_msg(utf8_valid((const unsigned char *)text), "not UTF-8: %s", text);
+	ck_assert_msg(tk_utf8_valid(text), "not UTF-8: %s", text);
 	ck_assert(strstr(text, "tomcat-trust/caf") != NULL);
 	free(o.buf);
 }

@@ -2,8 +2,10 @@
 #include <config.h>
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "jsonw.h"
+#include "util.h"
 
 void jw_init(struct jsonw *w, FILE *out, bool pretty)
 {
@@ -58,31 +60,17 @@ void jw_end_object(struct jsonw *w) { close_(w, '}'); }
 void jw_begin_array(struct jsonw *w) { open_(w, '['); }
 void jw_end_array(struct jsonw *w) { close_(w, ']'); }
 
-/* Length of the valid UTF-8 sequence at p, 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	if (p[0] >= 0xf8)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-		return 0;	/* overlong, surrogates */
-	if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-		return 0;
-	return n;
-}
-
 /* Strings are written as valid UTF-8 JSON; a byte that is not part of valid
  * UTF-8 (a Latin-1 file name, say) is written as the code point of the same
  * number, so nothing is lost and the output stays parseable. */
 static void put_string(FILE *out, const char *s)
 {
+	const unsigned char *end = (const unsigned char *)s + strlen(s);
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p >= 0x80) {
-			size_t n = utf8_seq(p);
+			uint32_t cp;
+			size_t n = uc_utf8_decode(p, end, &cp);
 			if (n == 0) {
 				fprintf(out, "\\u%04x", *p);
 			} else {

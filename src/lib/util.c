@@ -195,3 +195,34 @@ void strmap_free(struct strmap *m)
 	m->slots = NULL;
 	m->nslots = m->used = 0;
 }
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+size_t uc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp)
+{
+	size_t n;
+	uint32_t v, min;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2, v = p[0] & 0x1f, min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3, v = p[0] & 0x0f, min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4, v = p[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return n;
+}

@@ -13,6 +13,10 @@ char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
+/* The valid UTF-8 sequence at p (before end): its length 1-4 and *cp, or 0
+ * when the bytes are not valid UTF-8 (overlong, surrogate, truncated...). */
+size_t uc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t *cp);
+
 /* A growing byte buffer, always NUL-terminated. */
 struct sbuf {
 	char *s;
