@@ -81,14 +81,17 @@ static void *run(void *arg)
 	pthread_mutex_lock(&col.lock);
 	while (!col.quit) {
 		if (col.next_settings) {
-			bool moved = strcmp(col.next_settings->state_dir, col.settings->state_dir) != 0;
+			/* state_dir is read at start only (the notifier keeps its
+			 * state there too): keep the directory the daemon started with */
+			if (strcmp(col.next_settings->state_dir, col.settings->state_dir) != 0) {
+				uc_log(LOG_WARNING, "state_dir changed to %s: takes effect at the next start; %s stays in use",
+				       col.next_settings->state_dir, col.settings->state_dir);
+				free(col.next_settings->state_dir);
+				col.next_settings->state_dir = xstrdup(col.settings->state_dir);
+			}
 			uc_settings_free(col.settings);
 			col.settings = col.next_settings;
 			col.next_settings = NULL;
-			if (moved) {
-				uc_idmap_free(ids);
-				ids = open_idmap(col.settings);
-			}
 		}
 		col.scan_now = false;
 		pthread_mutex_unlock(&col.lock);

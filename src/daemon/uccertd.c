@@ -75,7 +75,9 @@ static void usage(FILE *out)
 static bool drop_privileges(const struct uc_settings *s)
 {
 	struct passwd *pw = getpwnam(s->user);
-	const char *dirs[] = { s->state_dir, s->quarantine_dir };
+	/* only its own state: the quarantine belongs to whoever runs cleanup,
+	 * and a manifest the daemon could write would steer root's restore */
+	const char *dirs[] = { s->state_dir };
 
 	if (!pw) {
 		uc_log(LOG_ERR, "user \"%s\" (setting user in %s) does not exist", s->user, s->path);
@@ -246,9 +248,22 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	/* two threads, little contention: one arena avoids a second heap's slack */
 	mallopt(M_ARENA_MAX, 1);
+	/* daemon() moves to /: SIGHUP must find the same files */
+	char *config_abs = realpath(config_path, NULL);
+	if (config_abs)
+		config_path = config_abs;
+	char *pid_abs = NULL;
+	if (pidfile && pidfile[0] != '/') {
+		char cwd[4096];
+		if (getcwd(cwd, sizeof cwd))
+			pidfile = pid_abs = xasprintf("%s/%s", cwd, pidfile);
+	}
 	struct uc_settings *s = uc_settings_load_logged(config_path);
-	if (!s)
+	if (!s) {
+		free(config_abs);
+		free(pid_abs);
 		return 2;
+	}
 	if (uc_api_global_init() < 0)	/* before any thread */
 		return 1;
 	/* copies: the settings move to the scan thread */
@@ -259,6 +274,8 @@ int main(int argc, char **argv)
 		uc_settings_free(s);
 		free(sock);
 		free(state_dir);
+		free(config_abs);
+		free(pid_abs);
 		return rc;
 	}
 
@@ -279,6 +296,8 @@ int main(int argc, char **argv)
 	if (pidfile)
 		unlink(pidfile);
 	free(sock);
+	free(config_abs);
+	free(pid_abs);
 	uc_api_global_cleanup();
 	return 0;
 }

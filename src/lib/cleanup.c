@@ -1033,6 +1033,17 @@ static void read_run(int qfd, const char *qdir, const char *name, struct uc_run 
 	if ((rfd = openat(qfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
 	mfd = openat(rfd, MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* A manifest decides what gets unlinked and where files are written
+	 * back: only trust one written by this user or by root. */
+	struct stat rst, mst;
+	if (mfd >= 0 && (fstat(rfd, &rst) < 0 || fstat(mfd, &mst) < 0 ||
+			 (rst.st_uid != geteuid() && rst.st_uid != 0) ||
+			 (mst.st_uid != geteuid() && mst.st_uid != 0))) {
+		uc_log(LOG_WARNING, "quarantine run %s/%s: not owned by uid %ld or root: ignored",
+		       qdir, name, (long)geteuid());
+		close(mfd);
+		mfd = -1;
+	}
 	close(rfd);
 	if (mfd < 0)
 		return;
@@ -1570,12 +1581,19 @@ static enum move_result move_one(struct uc_quarantine *q, struct run_writer *w, 
 	}
 	if (fstat(s.unitfd, &ust) < 0)
 		ust.st_dev = st.st_dev;
+	/* same st_dev can still be two mounts (a bind mount): EXDEV falls back
+	 * to the copy */
+	bool renamed = false;
 	if (ust.st_dev == w->dev) {
-		if (rename_noreplace(s.unitfd, it->file, w->fd, qfile) < 0) {
+		if (rename_noreplace(s.unitfd, it->file, w->fd, qfile) == 0) {
+			renamed = true;
+		} else if (errno != EXDEV) {
 			error = xasprintf("cannot move it into %s: %s", w->dir, strerror(errno));
 			journal_event(w, "failed", seq, "error", error, NULL);
 			goto out;
 		}
+	}
+	if (renamed) {
 		step("rename into quarantine");
 		if (fsync_fd(w->fd, "fsync run directory") < 0 ||
 		    fsync_fd(s.unitfd, "fsync unit directory") < 0)
@@ -1595,12 +1613,20 @@ static enum move_result move_one(struct uc_quarantine *q, struct run_writer *w, 
 			goto out;
 		}
 		/* unlink only the file that was copied */
-		if (fstatat(s.unitfd, it->file, &now_st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !same_stat(&st, &now_st) || unlinkat(s.unitfd, it->file, 0) < 0) {
+		bool gone = false, changed = false;
+		if (fstatat(s.unitfd, it->file, &now_st, AT_SYMLINK_NOFOLLOW) < 0)
+			gone = errno == ENOENT;
+		else
+			changed = !same_stat(&st, &now_st);
+		if (gone) {
+			/* someone else removed the original: the verified copy is now
+			 * the only one, so it stays, recorded as moved */
+			uc_log(LOG_WARNING, "run %s: %s disappeared while it was being copied; the quarantine copy is kept",
+			       w->id, it->path);
+		} else if (changed || unlinkat(s.unitfd, it->file, 0) < 0) {
 			int e = errno;
 			error = xasprintf("cannot remove the original after copying it: %s",
-					  same_stat(&st, &now_st) ? strerror(e)
-					  : "it changed while being copied");
+					  changed ? "it changed while being copied" : strerror(e));
 			if (unlinkat(w->fd, qfile, 0) == 0)
 				step("unlink copy");
 			if (fsync(w->fd) == 0)
@@ -1608,7 +1634,8 @@ static enum move_result move_one(struct uc_quarantine *q, struct run_writer *w, 
 			journal_event(w, "failed", seq, "error", error, NULL);
 			goto out;
 		}
-		step("unlink original");
+		if (!gone)
+			step("unlink original");
 		if (fsync_fd(s.unitfd, "fsync unit directory") < 0)
 			uc_log(LOG_WARNING, "run %s: fsync %s/%s: %s", w->id, it->real_cert_dir,
 			       it->unit_dir, strerror(errno));
@@ -1796,7 +1823,7 @@ static bool resolve_move(struct run_writer *w, int runfd, struct uc_qentry *e, b
 	} else if (qgood && ogood && qst.st_dev == ost.st_dev && qst.st_ino == ost.st_ino) {
 		/* a rename done as link + unlink, stopped in between */
 		if (fix) {
-			if (unlinkat(s.unitfd, e->file, 0) == 0) {
+			if (fsync(runfd) == 0 && unlinkat(s.unitfd, e->file, 0) == 0) {
 				step("unlink original");
 				if (fsync(s.unitfd) == 0)
 					step("fsync unit directory");
@@ -1814,7 +1841,9 @@ static bool resolve_move(struct run_writer *w, int runfd, struct uc_qentry *e, b
 		if (!fix) {
 			rec_msg(out, LOG_INFO, "run %s: %s: interrupted after the verified copy, before the original was removed",
 				run, e->path);
-		} else if (unlinkat(s.unitfd, e->file, 0) == 0) {
+		} else if (fsync(runfd) == 0 && unlinkat(s.unitfd, e->file, 0) == 0) {
+			/* (the copy's name made durable first: the directories may be
+			 * on two filesystems) */
 			step("unlink original");
 			if (fsync(s.unitfd) == 0)
 				step("fsync unit directory");
@@ -1910,7 +1939,8 @@ static bool resolve_restore(struct run_writer *w, int runfd, struct uc_qentry *e
 	} else if (ogood) {
 		if (fix) {
 			if (qw == W_PRESENT && qgood) {
-				if (unlinkat(runfd, e->qfile, 0) == 0)
+				/* the file's name in its unit directory durable first */
+				if (fsync(s.unitfd) == 0 && unlinkat(runfd, e->qfile, 0) == 0)
 					step("unlink quarantine copy");
 				if (fsync(runfd) == 0)
 					step("fsync run directory");
