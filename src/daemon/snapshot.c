@@ -127,6 +127,8 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 					  r->cert ? r->cert->sha256 : NULL, r->source);
 		uint32_t idx = uc_idmap_get(ids, key, inv->now);
 		free(key);
+		if (idx == 0)
+			continue;	/* no index left to give (logged) */
 		struct cert_row *row = &snap->certs[n++];
 		row->idx_oid = idx;
 		fill_cert(row, r, &p);

@@ -281,20 +281,22 @@ size_t uc_alerts_due(struct uc_alerts *a, const struct uc_alert_obs *obs, size_t
 {
 	a->gen++;
 	a->ndue = 0;
-	/* forget what was cleared last time */
-	bool purged;
-	do {
-		purged = false;
+	/* forget what was cleared last time: one rebuild, not one per entry */
+	bool any_dead = false;
+	STRMAP_FOREACH(&a->map, s)
+		any_dead |= ((struct entry *)s->value)->dead;
+	if (any_dead) {
+		struct strmap keep = { 0 };
 		STRMAP_FOREACH(&a->map, s) {
 			struct entry *e = s->value;
-			if (e->dead) {
-				strmap_del(&a->map, e->key);
+			if (e->dead)
 				entry_free(e);
-				purged = true;
-				break;	/* the map was re-seated */
-			}
+			else
+				strmap_put(&keep, e->key, e);
 		}
-	} while (purged);
+		strmap_free(&a->map);
+		a->map = keep;
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const struct uc_alert_obs *o = &obs[i];

@@ -35,7 +35,10 @@ static bool fsync_dir_of(const char *path)
 bool uc_write_atomic(const char *path, const void *data, size_t len, int mode)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* a leftover (same pid after a reboot) or a planted link is removed,
+	 * and the new name must be ours */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	const char *p = data;
 	int e;
 

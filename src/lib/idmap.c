@@ -93,9 +93,14 @@ struct uc_idmap *uc_idmap_open(const char *path)
 		return m;
 	m->path = xstrdup(path);
 	if (!(f = fopen(path, "re"))) {
-		if (errno != ENOENT)
-			uc_log(LOG_ERR, "%s: cannot read: %s (row indexes start afresh)",
+		if (errno != ENOENT) {
+			/* never write over a map that exists but cannot be read now:
+			 * its numbers must not go to other certificates */
+			uc_log(LOG_ERR, "%s: cannot read: %s (row indexes kept in memory only until it can)",
 			       path, strerror(errno));
+			free(m->path);
+			m->path = NULL;
+		}
 		return m;
 	}
 	bool ok = load(m, f);
@@ -132,9 +137,11 @@ uint32_t uc_idmap_get(struct uc_idmap *m, const char *key, int64_t now)
 		}
 		return e->index;
 	}
+	if (m->next == UINT32_MAX) {	/* never reuse a number: stop giving them */
+		uc_log(LOG_ERR, "row indexes exhausted: %s gets no row", key);
+		return 0;
+	}
 	uint32_t idx = m->next++;
-	if (m->next == 0)	/* 2^32 - 1 certificates: start over at 1 */
-		m->next = 1;
 	put(m, key, idx, now);
 	m->dirty = true;
 	return idx;

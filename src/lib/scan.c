@@ -278,12 +278,19 @@ static unsigned scan_unit(struct build *b, struct uc_record *proto, int nodefd,
 	sbuf_puts(&path, unit_path);
 	sbuf_putc(&path, '/');
 	size_t base = path.len;
-	while ((de = readdir(d))) {
+	for (errno = 0; (de = readdir(d)); errno = 0) {
 		if (skip_entry(de->d_name))
 			continue;
 		path.len = base;
 		sbuf_puts(&path, de->d_name);
 		n += add_file(b, proto, load_cached(b->sc, dirfd(d), de->d_name, path.s));
+	}
+	if (errno) {	/* not the end of the directory: an error */
+		struct uc_certfile *f = uc_certfile_error("cannot list the unit directory: %s",
+							  strerror(errno));
+		f->path = xstrdup(unit_path);
+		f->name = strrchr(f->path, '/') + 1;
+		n += add_file(b, proto, f);
 	}
 	free(path.s);
 	closedir(d);
@@ -342,7 +349,7 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 		       nd->name, nd->cert_dir, src->error);
 		return;
 	}
-	while ((de = readdir(d))) {
+	for (errno = 0; (de = readdir(d)); errno = 0) {
 		struct stat st;
 		if (skip_entry(de->d_name))
 			continue;
@@ -363,7 +370,17 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 		}
 		src->ncerts += scan_unit(b, &proto, dirfd(d), de->d_name, nd->cert_dir);
 	}
+	int list_errno = errno;
 	closedir(d);
+	if (list_errno) {	/* a partial listing is not a successful read */
+		src->ok = false;
+		src->error = (char *)keep_name(inv, strerror(list_errno));
+		src->last_success = mem->last_success;
+		inv->errors++;
+		uc_log(LOG_ERR, "%s/%s: cannot list cert_dir %s: %s", c->name, nd->name,
+		       nd->cert_dir, src->error);
+		return;
+	}
 	src->ok = true;
 	mem->last_success = src->last_success = (int64_t)time(NULL);
 }

@@ -477,10 +477,10 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 
 	/* open it ourselves: libconfig's I/O errors carry no reason */
 	FILE *fp = fopen(path, "re");
-	struct stat st;
+	struct stat st = { 0 };
 	if (!fp || fstat(fileno(fp), &st) < 0 || S_ISDIR(st.st_mode)) {
-		const char *why = !fp || !S_ISDIR(st.st_mode) ? strerror(errno)
-							     : "is a directory, expected a file";
+		const char *why = S_ISDIR(st.st_mode) ? "is a directory, expected a file"
+						      : strerror(errno);
 		push(&diag->errors, &diag->nerrors, xasprintf("%s: cannot read: %s", path, why));
 		if (fp)
 			fclose(fp);

@@ -172,21 +172,6 @@ void strmap_put(struct strmap *m, const char *key, void *value)
 	s->value = value;
 }
 
-void *strmap_del(struct strmap *m, const char *key)
-{
-	if (!m->nslots)
-		return NULL;
-	struct strmap_slot *s = strmap_slot(m, key, strmap_hash(key));
-	if (!s->key)
-		return NULL;
-	void *v = s->value;
-	free(s->key);
-	s->key = NULL;
-	m->used--;
-	strmap_resize(m, m->nslots);	/* re-seat the probe chains after a hole */
-	return v;
-}
-
 void strmap_free(struct strmap *m)
 {
 	for (size_t i = 0; i < m->nslots; i++)

@@ -29,7 +29,6 @@ void sbuf_puts(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *sbuf_take(struct sbuf *b);	/* the string; b is reset */
 
-#endif
 
 /* A string-keyed hash map (open addressing); values are the caller's. */
 struct strmap {
@@ -45,9 +44,9 @@ uint64_t strmap_hash(const char *s);
 void *strmap_get(const struct strmap *m, const char *key);
 /* Insert or replace; the key is copied. */
 void strmap_put(struct strmap *m, const char *key, void *value);
-/* Remove key; returns its value (or NULL). */
-void *strmap_del(struct strmap *m, const char *key);
 void strmap_free(struct strmap *m);	/* keys only; values are the caller's */
 #define STRMAP_FOREACH(m, s) \
 	for (struct strmap_slot *s = (m)->slots; s && s < (m)->slots + (m)->nslots; s++) \
 		if (s->key)
+
+#endif
