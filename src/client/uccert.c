@@ -117,8 +117,6 @@ int main(int argc, char **argv)
 		int sub_argc = argc - optind;
 		char **sub_argv = argv + optind;
 		optind = 0;	/* glibc: re-initialise getopt for the subcommand */
-		if (uc_api_global_init() < 0)	/* logged; a plugin says UNKNOWN */
-			return commands[i].reports_config_error ? 3 : 1;
 		rc = commands[i].run(&cli, sub_argc, sub_argv);
 		uc_settings_free(cli.settings);
 		uc_api_global_cleanup();

@@ -264,8 +264,6 @@ int main(int argc, char **argv)
 		free(pid_abs);
 		return 2;
 	}
-	if (uc_api_global_init() < 0)	/* before any thread */
-		return 1;
 	/* copies: the settings move to the scan thread */
 	char *sock = xstrdup(socket_opt ? socket_opt : s->agentx_socket);
 	char *state_dir = xstrdup(s->state_dir);

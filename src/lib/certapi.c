@@ -8,16 +8,21 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* plain functions (not GCC's checking macros): they are called through
+ * pointers below */
+#define CURL_DISABLE_TYPECHECK 1
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -33,31 +38,107 @@
 /* Longest piece of a server-sent header (reason, type, location) quoted. */
 #define QUOTE_MAX 120
 
-static bool global_done;
+/* libcurl is loaded the first time an API source is read, not when the
+ * program starts: a uccert or uccertd that reads no certificate API maps
+ * none of libcurl's twenty-odd libraries (about 3.5 MiB of resident
+ * pages). Every call goes through this table; the macros below keep the
+ * code reading as ordinary libcurl calls. */
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_global_cleanup) *global_cleanup;
+	__typeof__(curl_version_info) *version_info;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_free) *free_;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+	__typeof__(curl_url) *url;
+	__typeof__(curl_url_cleanup) *url_cleanup;
+	__typeof__(curl_url_get) *url_get;
+	__typeof__(curl_url_set) *url_set;
+	__typeof__(curl_url_strerror) *url_strerror;
+} cu;
+static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
+static char *cu_error;	/* why libcurl is not usable; NULL once loaded */
+static bool cu_ready;
 
-int uc_api_global_init(void)
+#undef curl_easy_setopt	/* curl.h's pass-through macros */
+#undef curl_easy_getinfo
+#define curl_global_init cu.global_init
+#define curl_global_cleanup cu.global_cleanup
+#define curl_version_info cu.version_info
+#define curl_easy_init cu.easy_init
+#define curl_easy_setopt cu.easy_setopt
+#define curl_easy_perform cu.easy_perform
+#define curl_easy_getinfo cu.easy_getinfo
+#define curl_easy_cleanup cu.easy_cleanup
+#define curl_easy_strerror cu.easy_strerror
+#define curl_free cu.free_
+#define curl_slist_append cu.slist_append
+#define curl_slist_free_all cu.slist_free_all
+#define curl_url cu.url
+#define curl_url_cleanup cu.url_cleanup
+#define curl_url_get cu.url_get
+#define curl_url_set cu.url_set
+#define curl_url_strerror cu.url_strerror
+
+#define LIBCURL_SONAME "libcurl.so.4"
+
+static void cu_load(void)
 {
-	if (global_done)
-		return 0;
+	static const char *const names[] = {
+		"curl_global_init", "curl_global_cleanup", "curl_version_info",
+		"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
+		"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror",
+		"curl_free", "curl_slist_append", "curl_slist_free_all", "curl_url",
+		"curl_url_cleanup", "curl_url_get", "curl_url_set", "curl_url_strerror",
+	};
+	void **slots = (void **)&cu;	/* the table is names[] in order */
+	void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		cu_error = xasprintf("cannot load %s: %s", LIBCURL_SONAME, dlerror());
+		return;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(slots[i] = dlsym(h, names[i]))) {
+			cu_error = xasprintf("%s has no %s: too old", LIBCURL_SONAME, names[i]);
+			return;
+		}
+	}
 	CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK) {
-		uc_log(LOG_ERR, "libcurl initialisation failed: %s", curl_easy_strerror(rc));
-		return -1;
+		cu_error = xasprintf("libcurl initialisation failed: %s", curl_easy_strerror(rc));
+		return;
 	}
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 	if (!(v->features & CURL_VERSION_SSL))
 		uc_log(LOG_WARNING, "libcurl %s has no TLS support: the certificate API cannot be used",
 		       v->version);
-	global_done = true;
+	cu_ready = true;
+}
+
+int uc_api_global_init(void)
+{
+	pthread_once(&cu_once, cu_load);
+	if (!cu_ready) {
+		uc_log(LOG_ERR, "%s", cu_error);
+		return -1;
+	}
 	return 0;
 }
 
 void uc_api_global_cleanup(void)
 {
-	if (!global_done)
-		return;
-	curl_global_cleanup();
-	global_done = false;
+	if (cu_ready)
+		curl_global_cleanup();	/* the library itself stays mapped */
+	cu_ready = false;
+	free(cu_error);
+	cu_error = NULL;
 }
 
 /* ---- results ---------------------------------------------------------- */
@@ -800,6 +881,11 @@ int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out)
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	pthread_once(&cu_once, cu_load);
+	if (!cu_ready) {
+		out->error = xstrdup(cu_error ? cu_error : "libcurl is not available");
+		return -1;
+	}
 	if ((err = parse_target(src->url, &t))) {
 		out->error = err;
 		return -1;

@@ -5,10 +5,12 @@
  * file the platform lists, each decoded into a struct uc_certfile, so the
  * scanner can classify them exactly like files read from a cert_dir.
  *
- * Process setup: call uc_api_global_init() once at start, before any thread
- * exists (libcurl's global initialisation is not thread-safe); after that,
- * uc_api_fetch() may run in several threads at once, each with its own
- * result. uc_api_global_cleanup() at exit is optional (leak checkers like it).
+ * Process setup: libcurl is loaded (dlopen) and initialised the first time
+ * uc_api_fetch() runs, so programs that read no certificate API never map
+ * it. uc_api_global_init() does it now instead; it is safe from any thread
+ * (libcurl's initialisation runs once, under pthread_once; with OpenSSL 3
+ * it touches no state other threads use). uc_api_global_cleanup() at exit
+ * is optional (leak checkers like it).
  *
  * Security:
  * - HTTPS only; the server certificate and host name are verified unless
