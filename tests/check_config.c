@@ -305,6 +305,31 @@ START_TEST(test_duplicate_node)
 }
 END_TEST
 
+START_TEST(test_relative_paths)
+{
+	struct loaded l;
+
+	load(&l, "state_dir = \"state\";\n"
+	     "clusters = ( { name = \"hq\"; nodes = (\n"
+	     "  { name = \"pub\"; role = \"publisher\"; cert_dir = \"exports/pub\"; },\n"
+	     "  { name = \"sub\"; role = \"subscriber\"; cert_dir = \"/abs/sub\"; } ); } );\n");
+	assert_loaded(&l);
+	char *real = realpath(l.dir, NULL);
+	char *want = tk_printf("%s/exports/pub", real);
+	ck_assert_str_eq(l.s->clusters[0].nodes[0].cert_dir, want);
+	ck_assert_str_eq(l.s->clusters[0].nodes[1].cert_dir, "/abs/sub");
+	free(want);
+	want = tk_printf("%s/state", real);
+	ck_assert_str_eq(l.s->state_dir, want);
+	free(want);
+	want = tk_printf("%s/state/quarantine", real);
+	ck_assert_str_eq(l.s->quarantine_dir, want);
+	free(want);
+	free(real);
+	unload(&l);
+}
+END_TEST
+
 START_TEST(test_missing_cert_dir)
 {
 	struct loaded l;
@@ -517,6 +542,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_unknown_security_mode);
 	tcase_add_test(tc, test_duplicate_node);
 	tcase_add_test(tc, test_missing_cert_dir);
+	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_reminder_over_threshold);
 	tcase_add_test(tc, test_bad_role);
 	tcase_add_test(tc, test_two_publishers);

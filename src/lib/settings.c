@@ -21,7 +21,16 @@
 struct loader {
 	const char *path;
 	struct uc_diag *diag;
+	char *base;		/* directory of the file: relative paths start here */
 };
+
+/* A path setting: relative ones are taken from the configuration file's
+ * directory, so uccert (any working directory) and uccertd (which moves to
+ * /) read the same files. */
+static char *path_setting(const struct loader *ld, const char *v)
+{
+	return v[0] == '/' || !ld->base ? xstrdup(v) : xasprintf("%s/%s", ld->base, v);
+}
 
 static void push(char ***v, size_t *n, char *msg)
 {
@@ -287,8 +296,8 @@ static void load_api(struct loader *ld, const config_setting_t *e, struct uc_nod
 		return;
 	nd->api = xcalloc(1, sizeof *nd->api);
 	nd->api->url = xstrdup(url);
-	nd->api->credentials = xstrdup(cred);
-	nd->api->ca_file = ca ? xstrdup(ca) : NULL;
+	nd->api->credentials = path_setting(ld, cred);
+	nd->api->ca_file = ca ? path_setting(ld, ca) : NULL;
 	nd->api->insecure = ins && config_setting_get_bool(ins);
 }
 
@@ -342,7 +351,7 @@ static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		struct uc_node *nd = &c->nodes[c->nnodes++];
 		nd->name = xstrdup(name);
 		nd->role = (enum uc_role)r;
-		nd->cert_dir = dir ? xstrdup(dir) : NULL;
+		nd->cert_dir = dir ? path_setting(ld, dir) : NULL;
 		nd->host = host ? xstrdup(host) : NULL;
 		nd->line = (int)config_setting_source_line(e);
 		load_probes(ld, e, c, nd);
@@ -432,7 +441,7 @@ static void load_groups(struct loader *ld, const config_setting_t *root,
 			check_known(ld, g, cleanup_known, "cleanup");
 			if ((v = get_string(ld, g, "quarantine_dir", false, "cleanup"))) {
 				free(s->quarantine_dir);
-				s->quarantine_dir = xstrdup(v);
+				s->quarantine_dir = path_setting(ld, v);
 			}
 			get_int(ld, g, "grace_days", 0, 36500, &s->grace_days);
 		}
@@ -469,7 +478,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
 		"agentx", "cleanup", "user", "probe_timeout", "probe_concurrency",
 		"api_timeout", "stale_after", NULL };
-	struct loader ld_ = { path, diag }, *ld = &ld_;
+	struct loader ld_ = { path, diag, NULL }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
 	const config_setting_t *root;
@@ -496,6 +505,11 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		return NULL;
 	}
 	fclose(fp);
+	char *real = realpath(path, NULL);
+	if (real) {
+		*strrchr(real, '/') = '\0';	/* its directory ("" for /) */
+		ld->base = real;
+	}
 	s = settings_defaults(path);
 	root = config_root_setting(&cfg);
 	check_known(ld, root, known, NULL);
@@ -523,7 +537,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	get_int(ld, root, "scan_interval", 10, 7 * 86400, &s->scan_interval);
 	if ((v = get_string(ld, root, "state_dir", false, NULL))) {
 		free(s->state_dir);
-		s->state_dir = xstrdup(v);
+		s->state_dir = path_setting(ld, v);
 	}
 	get_int(ld, root, "probe_timeout", 1, 300, &s->probe_timeout);
 	get_int(ld, root, "probe_concurrency", 1, 1024, &s->probe_concurrency);
@@ -536,6 +550,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		s->quarantine_dir = xasprintf("%s/quarantine", s->state_dir);
 	load_clusters(ld, root, s);
 	config_destroy(&cfg);
+	free(ld->base);
 
 	if (diag->nerrors) {
 		uc_settings_free(s);
