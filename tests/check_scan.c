@@ -607,6 +607,73 @@ START_TEST(test_cache)
 }
 END_TEST
 
+static void dirs(struct uc_scanner *sc, unsigned long listed, unsigned long reused)
+{
+	struct uc_scan_stats st;
+
+	uc_scanner_stats(sc, &st);
+	ck_assert_msg(st.dirs_listed == listed && st.dirs_reused == reused,
+		      "directories listed %lu (expected %lu), reused %lu (expected %lu)",
+		      st.dirs_listed, listed, st.dirs_reused, reused);
+}
+
+/* Watched unit directories: unchanged ones are not looked into, a change
+ * the kernel reports (even one that keeps size and times) is read. */
+START_TEST(test_watch)
+{
+	struct tree t;
+	struct uc_scanner *sc = uc_scanner_new();
+	struct uc_inventory *inv;
+
+	tree_init(&t);
+	put_cert(&t, "tomcat", "tomcat.pem", "a", T0 + 100 * DAY);
+	put_cert(&t, "tomcat-trust", "ca1.pem", "c", T0 + 100 * DAY);
+	tree_load(&t, "", NULL);
+
+	uc_inventory_free(uc_scan(sc, t.s, T0));
+	dirs(sc, 2, 0);
+	inv = uc_scan(sc, t.s, T0);	/* nothing changed */
+	dirs(sc, 2, 2);
+	stats(sc, 2, 2);
+	ck_assert_uint_eq(inv->nrecords, 2);
+	uc_inventory_free(inv);
+
+	/* rewritten with its old times put back: the kernel's report makes
+	 * the directory listed again, the other one is still reused */
+	char *p = tk_printf("%s/tomcat/tomcat.pem", t.node);
+	struct stat before;
+	ck_assert_int_eq(stat(p, &before), 0);
+	put_cert(&t, "tomcat", "tomcat.pem", "b", T0 + 100 * DAY);
+	struct timespec ts[2] = { before.st_atim, before.st_mtim };
+	ck_assert_int_eq(utimensat(AT_FDCWD, p, ts, 0), 0);
+	inv = uc_scan(sc, t.s, T0);
+	dirs(sc, 3, 3);
+	ck_assert_str_eq(find(inv, "tomcat.pem")->cert->subject, "CN=b");
+	uc_inventory_free(inv);
+
+	/* a symbolic link's target can change unseen: that directory is
+	 * listed at every scan */
+	char *link = tk_printf("%s/tomcat-trust/link.pem", t.node);
+	ck_assert_int_eq(symlink(p, link), 0);
+	uc_inventory_free(uc_scan(sc, t.s, T0));
+	dirs(sc, 4, 4);
+	uc_inventory_free(uc_scan(sc, t.s, T0));
+	dirs(sc, 5, 5);
+	free(link);
+	free(p);
+
+	/* and every directory is listed in full at least every 24th scan */
+	struct uc_scan_stats st0, st1;
+	uc_scanner_stats(sc, &st0);
+	for (int i = 0; i < 24; i++)
+		uc_inventory_free(uc_scan(sc, t.s, T0));
+	uc_scanner_stats(sc, &st1);
+	ck_assert_uint_eq(st1.dirs_listed - st0.dirs_listed, 24 + 1);
+	uc_scanner_free(sc);
+	tree_free(&t);
+}
+END_TEST
+
 /* More files than the cache's first table holds: growing keeps every entry. */
 START_TEST(test_cache_many_files)
 {
@@ -660,6 +727,7 @@ Suite *scan_suite(void)
 	tcase_add_test(tc, test_sort);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_cache_many_files);
+	tcase_add_test(tc, test_watch);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/vfs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,6 +50,19 @@ struct source_memory {
 	size_t nitems;
 };
 
+/* What a watched unit directory held at its last full read. While the
+ * kernel reports no change in it (inotify), a rescan reuses this list and
+ * does not look at each file again. */
+struct unit_memo {
+	int wd;			/* inotify watch, -1 when none */
+	bool dirty;		/* changed since the last full read */
+	bool reusable;		/* local filesystem, only regular files, read whole */
+	unsigned long read_gen;	/* scan generation of the last full read */
+	unsigned long seen_gen;	/* scan generation that last looked at it */
+	struct uc_certfile **files;
+	size_t nfiles;
+};
+
 struct uc_scanner {
 	struct cache_entry *slots;
 	size_t nslots, used;
@@ -56,7 +71,17 @@ struct uc_scanner {
 	struct source_memory *sources;
 	size_t nsources;
 	struct uc_scan_stats stats;
+	int ino_fd;		/* inotify, -1 when unavailable */
+	struct strmap memos;	/* unit directory path -> struct unit_memo */
+	struct unit_memo **by_wd;	/* watch descriptor -> memo */
+	size_t nby_wd;
 };
+
+/* Even when no change was reported, every unit directory is read in full
+ * at least this often (in scans): a safety net for what inotify cannot see
+ * (a hard link changed through another directory, a filesystem that
+ * misreports). */
+#define FULL_READ_EVERY 24
 
 /* Building state for one scan. */
 struct build {
@@ -77,11 +102,21 @@ static void memory_forget(struct source_memory *m)
 	m->nitems = 0;
 }
 
+static void memo_drop_files(struct unit_memo *m)
+{
+	for (size_t i = 0; i < m->nfiles; i++)
+		uc_certfile_unref(m->files[i]);
+	free(m->files);
+	m->files = NULL;
+	m->nfiles = 0;
+}
+
 struct uc_scanner *uc_scanner_new(void)
 {
 	struct uc_scanner *sc = xcalloc(1, sizeof *sc);
 	sc->nslots = 1024;
 	sc->slots = xcalloc(sc->nslots, sizeof *sc->slots);
+	sc->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	return sc;
 }
 
@@ -98,6 +133,14 @@ void uc_scanner_free(struct uc_scanner *sc)
 		free(sc->sources[i].key);
 	}
 	free(sc->sources);
+	STRMAP_FOREACH(&sc->memos, m) {
+		memo_drop_files(m->value);
+		free(m->value);
+	}
+	strmap_free(&sc->memos);
+	free(sc->by_wd);
+	if (sc->ino_fd >= 0)
+		close(sc->ino_fd);
 	free(sc->slots);
 	free(sc);
 }
@@ -256,15 +299,161 @@ static bool skip_entry(const char *name)
 	return name[0] == '.';	/* ".", "..", and hidden editor/temp files */
 }
 
+/* ---- change notification -------------------------------------------- */
+
+/* Filesystems whose changes the local kernel sees: inotify is trusted on
+ * these only (not on NFS, SMB or FUSE, where another host can write). */
+static bool local_fs(int fd)
+{
+	static const long types[] = {
+		0xEF53,		/* ext2/3/4 */
+		0x58465342,	/* xfs */
+		0x9123683E,	/* btrfs */
+		0x01021994,	/* tmpfs */
+		0xF2F52010,	/* f2fs */
+		0x794C7630,	/* overlayfs */
+		0x2FC12FC1,	/* zfs */
+	};
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if ((long)sf.f_type == types[i])
+			return true;
+	return false;
+}
+
+/* Mark the directories the kernel reported changes in. */
+static void drain_events(struct uc_scanner *sc)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	if (sc->ino_fd < 0)
+		return;
+	while ((n = read(sc->ino_fd, buf, sizeof buf)) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const void *)p;
+			p += sizeof *ev + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {	/* events were lost: trust none */
+				STRMAP_FOREACH(&sc->memos, m)
+					((struct unit_memo *)m->value)->dirty = true;
+				continue;
+			}
+			if (ev->wd < 0 || (size_t)ev->wd >= sc->nby_wd || !sc->by_wd[ev->wd])
+				continue;
+			struct unit_memo *m = sc->by_wd[ev->wd];
+			m->dirty = true;
+			if (ev->mask & IN_IGNORED) {	/* the watch is gone */
+				sc->by_wd[ev->wd] = NULL;
+				m->wd = -1;
+			}
+		}
+	}
+}
+
+static struct unit_memo *memo_for(struct uc_scanner *sc, const char *unit_path)
+{
+	struct unit_memo *m = strmap_get(&sc->memos, unit_path);
+	if (!m) {
+		m = xcalloc(1, sizeof *m);
+		m->wd = -1;
+		m->dirty = true;
+		strmap_put(&sc->memos, unit_path, m);
+	}
+	return m;
+}
+
+/* Watch the directory before reading it: a change during the read then
+ * marks it for the next scan. */
+static void memo_watch(struct uc_scanner *sc, struct unit_memo *m, const char *unit_path, int fd)
+{
+	m->reusable = sc->ino_fd >= 0 && local_fs(fd);
+	if (!m->reusable || m->wd >= 0)
+		return;
+	int wd = inotify_add_watch(sc->ino_fd, unit_path,
+				   IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
+				   IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
+				   IN_DONT_FOLLOW | IN_ONLYDIR);
+	if (wd < 0) {	/* out of watches, say: read this one every time */
+		m->reusable = false;
+		return;
+	}
+	if ((size_t)wd >= sc->nby_wd) {
+		size_t n = sc->nby_wd ? sc->nby_wd : 64;
+		while (n <= (size_t)wd)
+			n *= 2;
+		sc->by_wd = xreallocarray(sc->by_wd, n, sizeof *sc->by_wd);
+		memset(sc->by_wd + sc->nby_wd, 0, (n - sc->nby_wd) * sizeof *sc->by_wd);
+		sc->nby_wd = n;
+	}
+	sc->by_wd[wd] = m;
+	m->wd = wd;
+}
+
+/* Forget the directories this scan did not visit (gone, or their node no
+ * longer configured): their watches and the files they held. */
+static void prune_memos(struct uc_scanner *sc)
+{
+	bool stale = false;
+	STRMAP_FOREACH(&sc->memos, e)
+		stale |= ((struct unit_memo *)e->value)->seen_gen != sc->generation;
+	if (!stale)
+		return;
+	struct strmap keep = { 0 };
+	STRMAP_FOREACH(&sc->memos, e) {
+		struct unit_memo *m = e->value;
+		if (m->seen_gen == sc->generation) {
+			strmap_put(&keep, e->key, m);
+			continue;
+		}
+		if (m->wd >= 0) {
+			inotify_rm_watch(sc->ino_fd, m->wd);
+			sc->by_wd[m->wd] = NULL;
+		}
+		memo_drop_files(m);
+		free(m);
+	}
+	strmap_free(&sc->memos);
+	sc->memos = keep;
+}
+
+/* The unchanged directory's records, from the memo. */
+static unsigned reuse_unit(struct build *b, struct uc_record *proto, struct unit_memo *m)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < m->nfiles; i++) {
+		struct cache_entry *e = cache_slot(b->sc, m->files[i]->path,
+						   strmap_hash(m->files[i]->path));
+		if (e->path && e->seen != b->sc->generation) {	/* keep it cached */
+			e->seen = b->sc->generation;
+			b->sc->visited++;
+		}
+		b->sc->stats.files_cached++;
+		n += add_file(b, proto, uc_certfile_ref(m->files[i]));
+	}
+	return n;
+}
+
 static unsigned scan_unit(struct build *b, struct uc_record *proto, int nodefd,
 			  const char *unitname, const char *node_path)
 {
 	char *unit_path = xasprintf("%s/%s", node_path, unitname);
-	int fd = openat(nodefd, unitname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct unit_memo *m = memo_for(b->sc, unit_path);
 	unsigned n = 0;
+
+	m->seen_gen = b->sc->generation;
 	DIR *d;
 	struct dirent *de;
 
+	if (m->reusable && !m->dirty && m->wd >= 0 &&
+	    b->sc->generation - m->read_gen < FULL_READ_EVERY) {
+		n = reuse_unit(b, proto, m);
+		b->sc->stats.dirs_reused++;
+		free(unit_path);
+		return n;
+	}
+	int fd = openat(nodefd, unitname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		struct uc_certfile *f = uc_certfile_error("cannot open unit directory: %s",
 							  strerror(errno));
@@ -272,8 +461,14 @@ static unsigned scan_unit(struct build *b, struct uc_record *proto, int nodefd,
 			close(fd);
 		f->path = unit_path;
 		f->name = strrchr(unit_path, '/') + 1;
+		m->reusable = false;
 		return add_file(b, proto, f);
 	}
+	memo_watch(b->sc, m, unit_path, fd);
+	b->sc->stats.dirs_listed++;
+	m->dirty = false;
+	m->read_gen = b->sc->generation;
+	memo_drop_files(m);
 	struct sbuf path = { 0 };
 	sbuf_puts(&path, unit_path);
 	sbuf_putc(&path, '/');
@@ -281,9 +476,15 @@ static unsigned scan_unit(struct build *b, struct uc_record *proto, int nodefd,
 	for (errno = 0; (de = readdir(d)); errno = 0) {
 		if (skip_entry(de->d_name))
 			continue;
+		/* a symbolic link's target can change unseen: read every time */
+		if (de->d_type != DT_REG)
+			m->reusable = false;
 		path.len = base;
 		sbuf_puts(&path, de->d_name);
-		n += add_file(b, proto, load_cached(b->sc, dirfd(d), de->d_name, path.s));
+		struct uc_certfile *f = load_cached(b->sc, dirfd(d), de->d_name, path.s);
+		m->files = xreallocarray(m->files, m->nfiles + 1, sizeof *m->files);
+		m->files[m->nfiles++] = uc_certfile_ref(f);
+		n += add_file(b, proto, f);
 	}
 	if (errno) {	/* not the end of the directory: an error */
 		struct uc_certfile *f = uc_certfile_error("cannot list the unit directory: %s",
@@ -291,7 +492,10 @@ static unsigned scan_unit(struct build *b, struct uc_record *proto, int nodefd,
 		f->path = xstrdup(unit_path);
 		f->name = strrchr(f->path, '/') + 1;
 		n += add_file(b, proto, f);
+		m->reusable = false;
 	}
+	if (!m->reusable)
+		memo_drop_files(m);
 	free(path.s);
 	closedir(d);
 	free(unit_path);
@@ -569,6 +773,7 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 
 	sc->generation++;
 	sc->visited = 0;
+	drain_events(sc);
 	b.inv->now = now;
 	for (size_t i = 0; i < s->nclusters; i++)
 		for (size_t j = 0; j < s->clusters[i].nnodes; j++) {
@@ -587,6 +792,7 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 			if (s->clusters[i].nodes[j].api)
 				scan_api(&b, i, j);
 	/* forget files that are gone, so the cache does not grow forever */
+	prune_memos(sc);
 	if (sc->visited != sc->used)
 		cache_rehash(sc, sc->nslots, true);
 	b.inv->scan_time = (int64_t)time(NULL);

@@ -63,8 +63,11 @@ struct uc_scanner;
 
 struct uc_scanner *uc_scanner_new(void);
 void uc_scanner_free(struct uc_scanner *sc);
-/* Scan every node of s. Files whose (device, inode, size, mtime) did not
- * change since the previous scan with the same scanner are not read again. */
+/* Scan every node of s. Files whose (device, inode, size, mtime, ctime)
+ * did not change since the previous scan with the same scanner are not read
+ * again. On local filesystems the scanner also watches each unit directory
+ * (inotify): while the kernel reports no change in one, its files are not
+ * even looked at (at least every 24th scan reads it in full anyway). */
 struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 			     int64_t now);
 void uc_inventory_free(struct uc_inventory *inv);
@@ -75,6 +78,8 @@ void uc_inventory_sort(struct uc_inventory *inv);
 struct uc_scan_stats {
 	unsigned long files_read;
 	unsigned long files_cached;
+	unsigned long dirs_listed;	/* unit directories read entry by entry */
+	unsigned long dirs_reused;	/* unchanged ones (inotify), not looked into */
 };
 void uc_scanner_stats(const struct uc_scanner *sc, struct uc_scan_stats *out);
 
