@@ -103,6 +103,22 @@ PRISTINE=$W/pristine
 make_cluster "$PRISTINE"
 PRISTINE_FILES=$(files "$PRISTINE")
 
+# step_verdict: after a crash at step $n and the resuming run, every run in
+# the quarantine must be complete; report the step ($why lists what is wrong)
+step_verdict() {
+	uc -c "$CONF" cleanup --list-runs --json
+	cp "$W/out" "$W/runs.json"
+	[ "$(python3 "$W/runs.py" "$W/runs.json")" = all-complete ] || why="$why runs-incomplete"
+	if [ -n "$why" ]; then
+		fail "$label: $what crash after step $n:$why"
+		sed 's/^/  /' "$W/err" >&2
+		KEEP_TEST_DIR=1
+		return 1
+	fi
+	TESTS_RUN=$((TESTS_RUN + 1))
+	pass "$label: $what crash after step $n: nothing lost, the next run finished, same end state"
+}
+
 # crash_apply LABEL QUARANTINE: the apply loop
 crash_apply() {
 	label=$1 QD=$2 C=$W/c CONF=$W/crash.conf what=apply
@@ -130,17 +146,7 @@ crash_apply() {
 		[ "$(files "$C")" = "$REF_FILES" ] || why="$why cert_dirs-differ"
 		[ "$(qfiles "$QD")" = "$REF_Q" ] || why="$why quarantine-differs"
 		[ -z "$(leftovers "$C" "$QD")" ] || why="$why temporary-files-left"
-		uc -c "$CONF" cleanup --list-runs --json
-		cp "$W/out" "$W/runs.json"
-		[ "$(python3 "$W/runs.py" "$W/runs.json")" = all-complete ] || why="$why runs-incomplete"
-		if [ -n "$why" ]; then
-			fail "$label: crash after step $n:$why"
-			sed 's/^/  /' "$W/err" >&2
-			KEEP_TEST_DIR=1
-			return
-		fi
-		TESTS_RUN=$((TESTS_RUN + 1))
-		pass "$label: $what crash after step $n: nothing lost, the next run finished, same end state"
+		step_verdict || return
 		n=$((n + 1))
 	done
 	check "$label: the run completes once N passes its last step" assert_eq 0 "$RC"
@@ -177,17 +183,7 @@ crash_restore() {
 		[ "$(files "$C")" = "$PRISTINE_FILES" ] || why="$why not-all-back"
 		[ -z "$(qfiles "$QD")" ] || why="$why quarantine-not-empty"
 		[ -z "$(leftovers "$C" "$QD")" ] || why="$why temporary-files-left"
-		uc -c "$CONF" cleanup --list-runs --json
-		cp "$W/out" "$W/runs.json"
-		[ "$(python3 "$W/runs.py" "$W/runs.json")" = all-complete ] || why="$why runs-incomplete"
-		if [ -n "$why" ]; then
-			fail "$label: restore crash after step $n:$why"
-			sed 's/^/  /' "$W/err" >&2
-			KEEP_TEST_DIR=1
-			return
-		fi
-		TESTS_RUN=$((TESTS_RUN + 1))
-		pass "$label: $what crash after step $n: nothing lost, the next run finished, same end state"
+		step_verdict || return
 		n=$((n + 1))
 	done
 	check "$label: restore completes once N passes its last step" assert_eq 0 "$RC"
@@ -217,19 +213,6 @@ fi
 crash_apply "same fs" "$W/q"
 crash_restore "same fs" "$W/q"
 
-if [ "$(id -u)" = 0 ]; then
-	xfs_tests
-elif unshare -rm true 2> /dev/null; then
-	echo "not root: the other-filesystem runs happen in a user and mount namespace (unshare -rm)"
-	out=$(unshare -rm sh "$0" --xfs-only 2>&1 || :)
-	printf '%s\n' "$out"
-	n_ok=$(printf '%s\n' "$out" | grep -c '^ok: ' || :)
-	n_fail=$(printf '%s\n' "$out" | grep -c '^FAIL: ' || :)
-	TESTS_RUN=$((TESTS_RUN + n_ok + n_fail))
-	TESTS_FAILED=$((TESTS_FAILED + n_fail))
-	[ "$n_ok" -gt 0 ] || fail "the namespaced other-filesystem runs did not happen"
-else
-	fail "the other-filesystem runs need root, or unprivileged user namespaces for 'unshare -rm' (CI runs as root)"
-fi
+as_root_or_userns xfs_tests "the other-filesystem runs"
 
 finish

@@ -465,19 +465,6 @@ else
 fi
 
 # ---- 8. a quarantine on another filesystem -----------------------------------
-if $ROOT; then
-	xfs_tests
-elif unshare -rm true 2> /dev/null; then
-	echo "not root: the other-filesystem tests run in a user and mount namespace (unshare -rm)"
-	out=$(unshare -rm sh "$0" --xfs-only 2>&1 || :)
-	printf '%s\n' "$out"
-	n_ok=$(printf '%s\n' "$out" | grep -c '^ok: ' || :)
-	n_fail=$(printf '%s\n' "$out" | grep -c '^FAIL: ' || :)
-	TESTS_RUN=$((TESTS_RUN + n_ok + n_fail))
-	TESTS_FAILED=$((TESTS_FAILED + n_fail))
-	[ "$n_ok" -gt 0 ] || fail "the namespaced other-filesystem tests did not run"
-else
-	fail "the other-filesystem and ENOSPC tests need root, or unprivileged user namespaces for 'unshare -rm' (CI runs as root)"
-fi
+as_root_or_userns xfs_tests "the other-filesystem and ENOSPC tests"
 
 finish

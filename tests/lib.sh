@@ -44,6 +44,26 @@ finish() {
 	[ "$TESTS_RUN" -gt 0 ] && [ "$TESTS_FAILED" -eq 0 ]
 }
 
+# as_root_or_userns FUNCTION WHAT: run FUNCTION (a part that mounts a
+# filesystem) as root; otherwise run this script again with --xfs-only in a
+# user and mount namespace and count its checks here.
+as_root_or_userns() {
+	if [ "$(id -u)" = 0 ]; then
+		"$1"
+	elif unshare -rm true 2> /dev/null; then
+		echo "not root: $2 run in a user and mount namespace (unshare -rm)"
+		_out=$(unshare -rm sh "$0" --xfs-only 2>&1 || :)
+		printf '%s\n' "$_out"
+		_ok=$(printf '%s\n' "$_out" | grep -c '^ok: ' || :)
+		_bad=$(printf '%s\n' "$_out" | grep -c '^FAIL: ' || :)
+		TESTS_RUN=$((TESTS_RUN + _ok + _bad))
+		TESTS_FAILED=$((TESTS_FAILED + _bad))
+		[ "$_ok" -gt 0 ] || fail "the namespaced $2 did not run"
+	else
+		fail "$2 need root, or unprivileged user namespaces for 'unshare -rm' (CI runs as root)"
+	fi
+}
+
 # One shared EC key keeps minting fast (key generation dominates otherwise).
 KEY="$W/test.key"
 mint() { "$MKCERT" --key "$KEY" --key-type ec256 "$@"; }
