@@ -1,18 +1,25 @@
-/* get-latency - latency of sequential SNMPv2c GETs of one object.
+/* get-latency - latency of sequential SNMPv2c GETs.
  *
- *   get-latency HOST:PORT COMMUNITY OID COUNT [GAP_MS]
+ *   get-latency [-w] HOST:PORT COMMUNITY OID[,OID...] COUNT [GAP_MS]
  *
- * Sends COUNT GETs one after the other (each waits for its response; GAP_MS
- * milliseconds of idle between them, default 0), timing each request from
- * send to response with CLOCK_MONOTONIC.  Prints one line:
+ * -w: wait (polling every GAP_MS) for the first complete answer before
+ * counting anything: start it before a subagent registers, and it measures
+ * from the moment the objects exist.
+ * Sends COUNT GETs one after the other (each asks for every OID given, waits
+ * for its response; GAP_MS milliseconds of idle between them, default 0),
+ * timing each request from send to response with CLOCK_MONOTONIC. SIGTERM
+ * or SIGINT ends the run early (the figures cover what was sent). Prints
+ * one line:
  *   n=<ok> errors=<failed> seconds=<total> p50_us=.. p90_us=.. p99_us=.. max_us=.. mean_us=..
- * A GET counts as an error if it timed out or the answer is not a value
+ * A GET counts as an error if it timed out or any answer is not a value
  * (noSuchObject, noSuchInstance, an error status). Exit 1 if any failed. */
 #include <config.h>
 
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +49,23 @@ static double pct(const double *v, size_t n, double p)
 	return v[rank - 1];
 }
 
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 int main(int argc, char **argv)
 {
+	bool wait_first = argc > 1 && strcmp(argv[1], "-w") == 0;
+	if (wait_first) {
+		argv++;
+		argc--;
+	}
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: get-latency HOST:PORT COMMUNITY OID COUNT [GAP_MS]\n");
+		fprintf(stderr, "usage: get-latency [-w] HOST:PORT COMMUNITY OID[,OID...] COUNT [GAP_MS]\n");
 		return 64;
 	}
 	long count = strtol(argv[4], NULL, 10);
@@ -61,12 +81,22 @@ int main(int argc, char **argv)
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	init_snmp("get-latency");
 
-	oid name[MAX_OID_LEN];
-	size_t name_len = MAX_OID_LEN;
-	if (!read_objid(argv[3], name, &name_len)) {
-		fprintf(stderr, "get-latency: %s: not a numeric OID\n", argv[3]);
-		return 64;
+	enum { MAXOIDS = 16 };
+	oid name[MAXOIDS][MAX_OID_LEN];
+	size_t name_len[MAXOIDS], noids = 0;
+	for (char *save = NULL, *tok = strtok_r(argv[3], ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		name_len[noids] = MAX_OID_LEN;
+		if (noids == MAXOIDS || !read_objid(tok, name[noids], &name_len[noids])) {
+			fprintf(stderr, "get-latency: %s: not a numeric OID (or more than %d)\n", tok, MAXOIDS);
+			return 64;
+		}
+		noids++;
 	}
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 
 	netsnmp_session cfg;
 	snmp_sess_init(&cfg);
@@ -87,23 +117,33 @@ int main(int argc, char **argv)
 		return 1;
 	size_t ok = 0;
 	long errors = 0;
-	double t_start = now_us();
-	for (long i = 0; i < count; i++) {
+	double t_start = now_us();	/* with -w, the wait is included */
+	for (long i = 0; i < count && !stop; i++) {
 		netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET), *resp = NULL;
-		snmp_add_null_var(pdu, name, name_len);
+		for (size_t k = 0; k < noids; k++)
+			snmp_add_null_var(pdu, name[k], name_len[k]);
 		double t0 = now_us();
 		int st = snmp_sess_synch_response(ss, pdu, &resp);
 		double t1 = now_us();
-		if (st == STAT_SUCCESS && resp && resp->errstat == SNMP_ERR_NOERROR &&
-		    resp->variables && resp->variables->type != SNMP_NOSUCHOBJECT &&
-		    resp->variables->type != SNMP_NOSUCHINSTANCE &&
-		    resp->variables->type != SNMP_ENDOFMIBVIEW)
-			lat[ok++] = t1 - t0;
-		else
+		bool good = st == STAT_SUCCESS && resp && resp->errstat == SNMP_ERR_NOERROR &&
+			    resp->variables;
+		for (netsnmp_variable_list *v = good ? resp->variables : NULL; v; v = v->next_variable)
+			good = good && v->type != SNMP_NOSUCHOBJECT &&
+			       v->type != SNMP_NOSUCHINSTANCE && v->type != SNMP_ENDOFMIBVIEW;
+		if (good) {
+			if (wait_first)
+				i--;	/* the first complete answer: count from the next */
+			else
+				lat[ok++] = t1 - t0;
+			wait_first = false;
+		} else if (wait_first) {
+			i--;
+		} else {
 			errors++;
+		}
 		if (resp)
 			snmp_free_pdu(resp);
-		if (gap_ms > 0) {
+		if (gap_ms > 0 && !stop) {
 			struct timespec gap = { gap_ms / 1000, (gap_ms % 1000) * 1000000L };
 			nanosleep(&gap, NULL);
 		}

@@ -68,6 +68,50 @@ as_root_or_userns() {
 KEY="$W/test.key"
 mint() { "$MKCERT" --key "$KEY" --key-type ec256 "$@"; }
 
+# unhealthy_estate DIR: a production-sized estate in trouble, 20 nodes
+# (DIR/n01 .. DIR/n20) x 500 certificate files = 10,000; 1,000 expired
+# (50 a node) and 455 expiring within 90 days (22 a node, 15 more on n01;
+# each node's CallManager and TVS identities among them, CTL/ITL impact):
+# 1,455 notifications due. The rest are valid for 400 days.
+UNHEALTHY_DUE=1455
+unhealthy_estate() {
+	for _i in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15 16 17 18 19 20; do
+		_n="n$_i" _d="$1/n$_i" _ok=428
+		mkdir -p "$_d/tomcat-trust" "$_d/CallManager-trust" "$_d/Phone-trust" "$_d/CallManager" "$_d/TVS"
+		if [ "$_i" = 01 ]; then
+			_ok=413
+			mint --count 15 -o "$_d/tomcat-trust/mid45-%d.pem" --cn "$_n-mid45" --not-before -400d --not-after +45d
+		fi
+		mint --count 300 -o "$_d/tomcat-trust/ok-%d.pem" --cn "$_n-ok" --not-before -400d --not-after +400d
+		mint --count $((_ok - 300)) -o "$_d/CallManager-trust/ok-%d.pem" --cn "$_n-cmok" --not-before -400d --not-after +400d
+		mint --count 20 -o "$_d/tomcat-trust/exp-%d.pem" --cn "$_n-exp" --not-before -400d --not-after -10d
+		mint --count 30 -o "$_d/CallManager-trust/old-%d.pem" --cn "$_n-old" --not-before -400d --not-after -40d
+		mint --count 8 -o "$_d/tomcat-trust/soon-%d.pem" --cn "$_n-soon" --not-before -400d --not-after +20d
+		mint -o "$_d/CallManager/$_n-cm.pem" --cn "$_n-cm" --not-before -400d --not-after +20d
+		mint -o "$_d/TVS/$_n-tvs.pem" --cn "$_n-tvs" --not-before -400d --not-after +20d
+		mint --count 7 -o "$_d/CallManager-trust/mid-%d.pem" --cn "$_n-mid" --not-before -400d --not-after +60d
+		mint --count 5 -o "$_d/Phone-trust/late-%d.pem" --cn "$_n-late" --not-before -400d --not-after +85d
+	done
+}
+
+# estate_conf FILE STATE_DIR ESTATE_DIR [SETTING...]: one cluster "big"
+# whose nodes are ESTATE_DIR's subdirectories (the first is the publisher)
+estate_conf() {
+	_f=$1 _state=$2 _dir=$3
+	shift 3
+	{
+		echo "state_dir = \"$_state\";"
+		for _s in "$@"; do echo "$_s"; done
+		echo "clusters = ( { name = \"big\"; nodes = ("
+		_sep="" _role=publisher
+		for _n in $(ls "$_dir"); do
+			printf '%s{ name = "%s"; role = "%s"; cert_dir = "%s/%s"; }\n' "$_sep" "$_n" "$_role" "$_dir" "$_n"
+			_sep="," _role=subscriber
+		done
+		echo "); } );"
+	} > "$_f"
+}
+
 # write_config FILE CLUSTER NODE:ROLE:DIR... -> a minimal uccert.conf
 write_config() {
 	f=$1; cl=$2; shift 2

@@ -11,8 +11,10 @@
 #include <net-snmp/agent/agent_callbacks.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/select.h>
+#include <time.h>
 
 #include "agent.h"
 #include "alerts.h"
@@ -41,12 +43,31 @@ static const oid notifications_oid[] = { UCCERT_MIB_ROOT, 0 };
 static const oid cert_entry_oid[] = { UCCERT_MIB_ROOT, 1, 2, 1 };
 static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
+/* RFC 2741 section 6.1: AgentX PDU types and the version byte Net-SNMP
+ * gives AgentX sessions (its agentx headers are not installed). */
+#define AGENTX_V1 0xc1
+#define AGENTX_PDU_NOTIFY 12
+#define AGENTX_PDU_PING 13
+/* Net-SNMP's subagent code; declared in a header Debian does not ship. */
+void agentx_check_session(unsigned int clientreg, void *clientarg);
+
 static struct snapshot *current;
 static netsnmp_container *cert_rows, *source_rows;
 /* table helpers keep pointing at these but never free them */
 static netsnmp_table_registration_info *table_infos[2];
 static size_t ntable_infos;
-static bool connected, reconnected;
+static bool connected, reconnected, disconnected;
+static unsigned long backlog, state_errors;	/* uccertNotifyBacklog, uccertStateErrors */
+
+/* The session registered with the master (NULL while there is none), and a
+ * number that changes with each session, so that an answer to a request
+ * of an earlier session is recognised as such. */
+static netsnmp_session *master;
+static uintptr_t master_gen;
+static agent_ack_fn ack_handler;
+/* Liveness: our own ping, sent without waiting for its answer. */
+static int ping_interval;
+static bool ping_outstanding, master_silent;
 
 static void set_str(netsnmp_variable_list *vb, struct str s)
 {
@@ -155,6 +176,8 @@ static int scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *
 		case 5: set_int(vb, ASN_GAUGE, (long)s->unreadable); break;
 		case 6: set_octets(vb, current ? s->last_scan : epoch, DATEANDTIME_LEN); break;
 		case 7: set_int(vb, ASN_COUNTER, (long)(s->scan_errors & 0xffffffffu)); break;
+		case 8: set_int(vb, ASN_GAUGE, (long)(backlog > 0xffffffffu ? 0xffffffffu : backlog)); break;
+		case 9: set_int(vb, ASN_GAUGE, (long)(state_errors > 0xffffffffu ? 0xffffffffu : state_errors)); break;
 		default: netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
 		}
 	}
@@ -187,19 +210,98 @@ static netsnmp_container *register_table(const char *name, const oid *o, size_t 
 
 static int on_connect(int major, int minor, void *server, void *client)
 {
-	(void)major, (void)server, (void)client;
+	(void)major, (void)client;
 	connected = minor == SNMPD_CALLBACK_INDEX_START;
-	if (connected)
+	master_gen++;
+	ping_outstanding = master_silent = false;
+	if (connected) {
+		master = server;
+		/* a request is sent once: a Notify sent twice is a duplicate trap */
+		if (master)
+			master->retries = 0;
 		reconnected = true;
+	} else {
+		master = NULL;
+		disconnected = true;
+	}
 	uc_log(connected ? LOG_NOTICE : LOG_WARNING, "%s the AgentX master",
 	       connected ? "connected to" : "lost the connection to");
 	return SNMPERR_SUCCESS;
 }
 
-bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
-		bool log_stderr)
+/* After the library has read its configuration and before it opens the
+ * session to the master: no request is ever retried (a retried Open or
+ * Register blocks the loop for another timeout each). */
+static int before_connect(int major, int minor, void *server, void *client)
+{
+	(void)major, (void)minor, (void)server, (void)client;
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_RETRIES, 0);
+	return SNMPERR_SUCCESS;
+}
+
+/* The library pings the master with a request it waits for, blocking
+ * everything else for the session timeout; a stopped master would then look
+ * dead after one second, and a reconnection would send the unacknowledged
+ * notifications a second time. Its ping alarm (kept in the session's
+ * securityModel field, see Net-SNMP's agentx/subagent.c) is replaced by
+ * ping_alarm(). */
+static void adopt_session(void)
+{
+	if (master && master->securityModel != SNMP_DEFAULT_SECMODEL) {
+		snmp_alarm_unregister((unsigned)master->securityModel);
+		master->securityModel = SNMP_DEFAULT_SECMODEL;
+	}
+}
+
+/* How long the master may leave a ping or a notification unanswered before
+ * it counts as gone: three ping intervals, at least 30 s, so that a master
+ * that is only busy or briefly stopped keeps its session (and nothing is
+ * sent twice). */
+static long silence_limit(void)
+{
+	long t = 3L * ping_interval;
+	return t < 30 ? 30 : t;
+}
+
+static int on_ping_answer(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
+			  void *magic)
+{
+	(void)sess, (void)reqid, (void)pdu;
+	if ((uintptr_t)magic != master_gen)
+		return 1;	/* an earlier session's */
+	ping_outstanding = false;
+	if (op != NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && master) {
+		uc_log(LOG_WARNING, "the AgentX master has not answered a ping for %ld s", silence_limit());
+		master_silent = true;
+	}
+	return 1;
+}
+
+static void ping_alarm(unsigned int reg, void *arg)
+{
+	(void)reg, (void)arg;
+	if (!master || ping_outstanding)
+		return;
+	netsnmp_pdu *pdu = snmp_pdu_create(AGENTX_PDU_PING);
+	if (!pdu)
+		return;
+	pdu->version = AGENTX_V1;
+	pdu->sessid = master->sessid;
+	pdu->flags |= UCD_MSG_FLAG_PDU_TIMEOUT;
+	pdu->time = silence_limit();
+	if (snmp_async_send(master, pdu, on_ping_answer, (void *)master_gen))
+		ping_outstanding = true;
+	else
+		snmp_free_pdu(pdu);
+}
+
+bool agent_init(const char *socket, int ping_seconds, const char *persist_dir,
+		bool log_stderr, agent_ack_fn on_ack)
 {
 	netsnmp_handler_registration *reg;
+
+	ping_interval = ping_seconds;
+	ack_handler = on_ack;
 
 	/* the subagent resolves no names: loading MIB files is wasted work */
 	setenv("MIBS", "", 1);
@@ -214,9 +316,15 @@ bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
 	if (persist_dir)
 		netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR, persist_dir);
+	/* alarms run from our loop (agent_poll), never from SIGALRM */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	/* registered before init_agent(): runs before the subagent connects */
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_POST_READ_CONFIG,
+			       before_connect, NULL);
 	if (init_agent("uccertd") != 0)
 		return false;
-	/* init_agent() resets the ping interval to its default: set it after */
+	/* init_agent() resets the ping interval to its default: set it after.
+	 * The library uses it as the reconnection delay. */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 			   ping_interval);
 	snmp_register_callback(SNMP_CALLBACK_APPLICATION, SNMPD_CALLBACK_INDEX_START,
@@ -227,7 +335,7 @@ bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
 	reg = netsnmp_create_handler_registration("uccertScalars", scalar_handler,
 						  scalars_oid, OID_LENGTH(scalars_oid),
 						  HANDLER_CAN_RONLY);
-	if (!reg || netsnmp_register_scalar_group(reg, 1, 7) != MIB_REGISTERED_OK)
+	if (!reg || netsnmp_register_scalar_group(reg, 1, 9) != MIB_REGISTERED_OK)
 		return false;
 	cert_rows = register_table("uccertTable", cert_table_oid,
 				   OID_LENGTH(cert_table_oid), &cert_table, COL_REGEN);
@@ -237,6 +345,8 @@ bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
 	if (!cert_rows || !source_rows)
 		return false;
 	init_snmp("uccertd");
+	adopt_session();
+	snmp_alarm_register((unsigned)ping_interval, SA_REPEAT, ping_alarm, NULL);
 	return true;
 }
 
@@ -255,7 +365,14 @@ struct snapshot *agent_publish(struct snapshot *snap)
 	return old;
 }
 
-bool agent_poll(int fd)
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool agent_poll(int fd, int64_t wake)
 {
 	fd_set fds;
 	struct timeval tv;
@@ -266,6 +383,16 @@ bool agent_poll(int fd)
 	FD_SET(fd, &fds);
 	if (fd >= nfds)
 		nfds = fd + 1;
+	if (wake >= 0) {
+		int64_t left = wake - mono_us();
+		if (left < 0)
+			left = 0;
+		if (block || left < (int64_t)tv.tv_sec * 1000000 + tv.tv_usec) {
+			tv.tv_sec = (time_t)(left / 1000000);
+			tv.tv_usec = (suseconds_t)(left % 1000000);
+			block = 0;
+		}
+	}
 	int n = select(nfds, &fds, NULL, NULL, block ? NULL : &tv);
 	bool ready = false;
 	if (n > 0) {
@@ -279,12 +406,19 @@ bool agent_poll(int fd)
 	}
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
+	if (master_silent && master) {
+		/* one last check the library's way (a bounded wait); it closes the
+		 * session and starts reconnecting if the master does not answer */
+		master_silent = false;
+		agentx_check_session(0, master);
+	}
+	adopt_session();
 	return ready;
 }
 
 bool agent_connected(void)
 {
-	return connected;
+	return connected && master;
 }
 
 bool agent_take_reconnect(void)
@@ -292,6 +426,19 @@ bool agent_take_reconnect(void)
 	bool r = reconnected;
 	reconnected = false;
 	return r;
+}
+
+bool agent_take_disconnect(void)
+{
+	bool r = disconnected;
+	disconnected = false;
+	return r;
+}
+
+void agent_set_status(unsigned long notify_backlog, unsigned long state_write_errors)
+{
+	backlog = notify_backlog;
+	state_errors = state_write_errors;
 }
 
 /* column.index of uccertEntry */
@@ -305,34 +452,70 @@ static void add_column(netsnmp_variable_list **vars, oid column, oid index,
 	snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, value, len);
 }
 
-bool agent_notify(const struct uc_notice *n)
+/* The master's answer to a Notify-PDU (RFC 2741 7.1.10: res.error 0 when it
+ * accepted the notification), or its absence. */
+static int on_notify_answer(int op, netsnmp_session *sess, int reqid, netsnmp_pdu *pdu,
+			    void *magic)
+{
+	(void)sess, (void)reqid;
+	uint64_t token = (uint64_t)(uintptr_t)magic;
+	if (!ack_handler)
+		return 1;
+	if (op == NETSNMP_CALLBACK_OP_RECEIVED_MESSAGE && pdu) {
+		if (pdu->errstat == SNMP_ERR_NOERROR) {
+			ack_handler(token, AGENT_ACKED);
+		} else {
+			uc_log(LOG_WARNING, "the AgentX master refused a notification (error %ld): "
+			       "retried later", pdu->errstat);
+			ack_handler(token, AGENT_REJECTED);
+		}
+	} else {
+		ack_handler(token, AGENT_LOST);
+	}
+	return 1;
+}
+
+bool agent_notify(const struct uc_notice *n, uint64_t token)
 {
 	const struct uc_alert_facts *f = &n->facts;
-	netsnmp_variable_list *vars = NULL;
+	static const oid sysuptime_oid[] = { 1, 3, 6, 1, 2, 1, 1, 3, 0 };
 	oid trap[OID_LENGTH(notifications_oid) + 1];
 	unsigned char not_after[DATEANDTIME_LEN];
 	long store = f->store, impact = f->impact;
 	long days = f->days_left < INT32_MIN ? INT32_MIN
 		: f->days_left > INT32_MAX ? INT32_MAX : (long)f->days_left;
+	long uptime = (long)netsnmp_get_agent_uptime();
 
-	if (!connected)
-		return false;	/* send_v2trap would drop it without a word */
+	if (!connected || !master)
+		return false;
+	netsnmp_pdu *pdu = snmp_pdu_create(AGENTX_PDU_NOTIFY);
+	if (!pdu)
+		return false;
+	pdu->version = AGENTX_V1;
+	pdu->sessid = master->sessid;
+	/* the answer is awaited as long as a ping's (never resent) */
+	pdu->flags |= UCD_MSG_FLAG_PDU_TIMEOUT;
+	pdu->time = silence_limit();
 	memcpy(trap, notifications_oid, sizeof notifications_oid);
 	trap[OID_LENGTH(notifications_oid)] = (oid)n->kind;
-	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid),
-				  ASN_OBJECT_ID, trap, sizeof trap);
+	snmp_pdu_add_variable(pdu, sysuptime_oid, OID_LENGTH(sysuptime_oid), ASN_TIMETICKS,
+			      &uptime, sizeof uptime);
+	snmp_pdu_add_variable(pdu, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
+			      trap, sizeof trap);
 	dateandtime(f->not_after, not_after);
-	add_column(&vars, COL_CLUSTER, f->index, ASN_OCTET_STR, f->cluster, strlen(f->cluster));
-	add_column(&vars, COL_NODE, f->index, ASN_OCTET_STR, f->node, strlen(f->node));
-	add_column(&vars, COL_UNIT, f->index, ASN_OCTET_STR, f->unit, strlen(f->unit));
-	add_column(&vars, COL_STORE, f->index, ASN_INTEGER, &store, sizeof store);
-	add_column(&vars, COL_IMPACT, f->index, ASN_INTEGER, &impact, sizeof impact);
-	add_column(&vars, COL_SUBJECT, f->index, ASN_OCTET_STR, f->subject, strlen(f->subject));
-	add_column(&vars, COL_SERIAL, f->index, ASN_OCTET_STR, f->serial, strlen(f->serial));
-	add_column(&vars, COL_NOT_AFTER, f->index, ASN_OCTET_STR, not_after, sizeof not_after);
-	add_column(&vars, COL_DAYS_LEFT, f->index, ASN_INTEGER, &days, sizeof days);
-	send_v2trap(vars);
-	snmp_free_varbind(vars);
+	add_column(&pdu->variables, COL_CLUSTER, f->index, ASN_OCTET_STR, f->cluster, strlen(f->cluster));
+	add_column(&pdu->variables, COL_NODE, f->index, ASN_OCTET_STR, f->node, strlen(f->node));
+	add_column(&pdu->variables, COL_UNIT, f->index, ASN_OCTET_STR, f->unit, strlen(f->unit));
+	add_column(&pdu->variables, COL_STORE, f->index, ASN_INTEGER, &store, sizeof store);
+	add_column(&pdu->variables, COL_IMPACT, f->index, ASN_INTEGER, &impact, sizeof impact);
+	add_column(&pdu->variables, COL_SUBJECT, f->index, ASN_OCTET_STR, f->subject, strlen(f->subject));
+	add_column(&pdu->variables, COL_SERIAL, f->index, ASN_OCTET_STR, f->serial, strlen(f->serial));
+	add_column(&pdu->variables, COL_NOT_AFTER, f->index, ASN_OCTET_STR, not_after, sizeof not_after);
+	add_column(&pdu->variables, COL_DAYS_LEFT, f->index, ASN_INTEGER, &days, sizeof days);
+	if (!snmp_async_send(master, pdu, on_notify_answer, (void *)(uintptr_t)token)) {
+		snmp_free_pdu(pdu);
+		return false;
+	}
 	return true;
 }
 

@@ -4,25 +4,40 @@
 #define UCCERTD_AGENT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct snapshot;
 
+/* What became of a notification sent with agent_notify(). */
+enum agent_outcome {
+	AGENT_ACKED,		/* the master's Response said no error */
+	AGENT_REJECTED,		/* the master answered with an error */
+	AGENT_LOST,		/* no answer: the session dropped, or silence */
+};
+typedef void (*agent_ack_fn)(uint64_t token, enum agent_outcome outcome);
+
 /* Connect to the master at socket; ping_interval seconds between pings
- * (also the reconnect delay). Returns false if Net-SNMP failed to start. */
+ * (also the reconnect delay). on_ack learns the outcome of each
+ * notification. Returns false if Net-SNMP failed to start. */
 bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
-		bool log_stderr);
+		bool log_stderr, agent_ack_fn on_ack);
 /* Serve snap from now on; returns the snapshot it replaces (caller frees). */
 struct snapshot *agent_publish(struct snapshot *snap);
-/* Wait for SNMP traffic, timers or fd; handle what arrived. Returns true if
- * fd is readable (the caller reads it). */
-bool agent_poll(int fd);
+/* Wait for SNMP traffic, timers or fd, or until wake (monotonic
+ * microseconds; -1 none); handle what arrived. Returns true if fd is
+ * readable (the caller reads it). */
+bool agent_poll(int fd, int64_t wake);
 bool agent_connected(void);
 /* True once after each (re)connection to the master. */
 bool agent_take_reconnect(void);
+/* True once after each loss of the master. */
+bool agent_take_disconnect(void);
+/* Values of uccertNotifyBacklog and uccertStateErrors. */
+void agent_set_status(unsigned long notify_backlog, unsigned long state_write_errors);
 struct uc_notice;
-/* Send one notification through the master; false (nothing sent) while no
- * master is connected. */
-bool agent_notify(const struct uc_notice *n);
+/* Send one Notify-PDU to the master without waiting; its outcome reaches
+ * on_ack with token. False (nothing sent, no outcome) without a master. */
+bool agent_notify(const struct uc_notice *n, uint64_t token);
 /* Disconnect; returns the snapshot that was served (caller frees). */
 struct snapshot *agent_shutdown(void);
 

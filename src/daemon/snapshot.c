@@ -181,6 +181,8 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 	dateandtime(inv->scan_time, snap->last_scan);
 	snap->scan_errors = scan_errors_total;
 	snap->expired_repeat_days = s->expired_repeat_days;
+	snap->notify_inflight = (unsigned)s->notify_inflight;
+	snap->notify_rate = (unsigned)s->notify_rate;
 	return snap;
 }
 

@@ -55,6 +55,7 @@ struct snapshot {
 	unsigned char last_scan[DATEANDTIME_LEN];
 	unsigned long scan_errors;	/* since the daemon started */
 	int expired_repeat_days;	/* settings of the scan */
+	unsigned notify_inflight, notify_rate;
 	char *strings;		/* one block holding every string */
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -120,8 +121,6 @@ static bool write_pidfile(const char *path)
 
 /* Act on the bytes of the event pipe: 'T' stop, 'H' reload, 'S' a new
  * snapshot is ready. */
-static struct snapshot *served;	/* the snapshot agent_publish() was given last */
-
 static void handle_events(const char *config_path, bool *quit)
 {
 	char buf[64];
@@ -143,12 +142,37 @@ static void handle_events(const char *config_path, bool *quit)
 				if (snap) {
 					snapshot_free(agent_publish(snap));
 					malloc_trim(0);	/* give the old snapshot back */
-					served = snap;
 					notifier_run(snap);
 				}
 			}
 		}
 	}
+}
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Stopping: give the master a moment to answer what is in flight, so that
+ * it is recorded and not sent again at the next start. Bounded: a stopped
+ * master must not hold up the exit. */
+#define DRAIN_US 300000
+static void drain(void)
+{
+	int64_t until = mono_us() + DRAIN_US;
+	char buf[64];
+
+	while (!notifier_idle() && agent_connected() && mono_us() < until) {
+		if (agent_poll(events[0], until))
+			while (read(events[0], buf, sizeof buf) > 0)
+				;	/* stopping already */
+		if (agent_take_disconnect())
+			notifier_requeue();
+	}
+	notifier_flush();
 }
 
 /* Everything between loading the settings and serving: detach, signals,
@@ -182,7 +206,7 @@ static int start(struct uc_settings *s, const char *config_path, const char *soc
 	if (geteuid() == 0 && s->user && !drop_privileges(s))
 		return 1;
 	char *persist = xasprintf("%s/snmp", s->state_dir);
-	bool ok = agent_init(sock, s->agentx_ping_interval, persist, foreground);
+	bool ok = agent_init(sock, s->agentx_ping_interval, persist, foreground, notifier_ack);
 	free(persist);
 	if (!ok) {
 		uc_log(LOG_ERR, "cannot start the SNMP agent library");
@@ -280,13 +304,18 @@ int main(int argc, char **argv)
 	notifier_open(state_dir);
 	bool quit = false;
 	while (!quit) {
-		if (agent_poll(events[0]))
+		/* a few notifications at most leave per turn; the master's answers
+		 * and requests are read before any more do */
+		int64_t wake = notifier_pump();
+		agent_set_status(notifier_backlog(), notifier_state_errors());
+		if (agent_poll(events[0], wake))
 			handle_events(config_path, &quit);
-		/* notifications held while the master was away go out now */
-		if (agent_take_reconnect())
-			notifier_run(served);
+		if (agent_take_disconnect())
+			notifier_requeue();
+		notifier_flush();
 	}
 	uc_log(LOG_NOTICE, "stopping");
+	drain();
 	collector_stop();
 	snapshot_free(agent_shutdown());
 	notifier_close();

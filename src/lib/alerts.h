@@ -41,6 +41,7 @@ struct uc_alert_obs {
 };
 
 struct uc_notice {
+	const char *key;	/* the certificate's uc_alert_obs.key */
 	enum uc_notice_kind kind;
 	int band;		/* the band notified (kind != CLEARED) */
 	struct uc_alert_facts facts;	/* valid until the next alerts call */
@@ -67,9 +68,22 @@ size_t uc_alerts_due(struct uc_alerts *a, const struct uc_alert_obs *obs, size_t
 		     bool (*failed_source)(const char *cluster, const char *node, void *ctx),
 		     void *ctx, int64_t now, int expired_repeat_days,
 		     const struct uc_notice **out);
-/* The i-th due notice was sent: remember it. */
+/* The i-th due notice of the last uc_alerts_due() was delivered. */
 void uc_alerts_mark_sent(struct uc_alerts *a, size_t i, int64_t now);
-/* Persist (atomic, fsync) if anything changed; false on failure (logged). */
+/* A notice (from any earlier uc_alerts_due()) was delivered: remember it,
+ * and append it to the journal uc_alerts_flush() writes. */
+void uc_alerts_ack(struct uc_alerts *a, const struct uc_notice *n, int64_t now);
+/* Write what was acknowledged since the last flush to path.journal (one
+ * append, no fsync: it survives the process being killed, and is replayed
+ * by uc_alerts_open()). False on failure (logged once per episode). */
+bool uc_alerts_flush(struct uc_alerts *a);
+/* Persist the whole state (atomic, fsync) if anything changed, then empty
+ * the journal; false on failure (logged). */
 bool uc_alerts_save(struct uc_alerts *a);
+/* Entries in the journal since the last save. */
+size_t uc_alerts_journaled(const struct uc_alerts *a);
+/* 0 while what was delivered is on disk; otherwise how many writes of the
+ * state failed since the last one that succeeded. */
+unsigned long uc_alerts_state_errors(const struct uc_alerts *a);
 
 #endif

@@ -468,6 +468,8 @@ static struct uc_settings *settings_defaults(const char *path)
 	s->probe_concurrency = 32;
 	s->api_timeout = 30;
 	s->stale_after = 7;
+	s->notify_rate = 20;
+	s->notify_inflight = 8;
 	return s;
 }
 
@@ -477,7 +479,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
 		"agentx", "cleanup", "user", "probe_timeout", "probe_concurrency",
-		"api_timeout", "stale_after", NULL };
+		"api_timeout", "stale_after", "notify_rate", "notify_inflight", NULL };
 	struct loader ld_ = { path, diag, NULL }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
@@ -535,6 +537,8 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	}
 	get_int(ld, root, "expired_repeat_days", 0, 3650, &s->expired_repeat_days);
 	get_int(ld, root, "scan_interval", 10, 7 * 86400, &s->scan_interval);
+	get_int(ld, root, "notify_rate", 0, 10000, &s->notify_rate);
+	get_int(ld, root, "notify_inflight", 1, 64, &s->notify_inflight);
 	if ((v = get_string(ld, root, "state_dir", false, NULL))) {
 		free(s->state_dir);
 		s->state_dir = path_setting(ld, v);

@@ -64,6 +64,8 @@ struct uc_settings {
 	size_t nreminders;
 	int expired_repeat_days;
 	int scan_interval;
+	int notify_rate;	/* notifications per second; 0: unpaced */
+	int notify_inflight;	/* unacknowledged Notify-PDUs at most */
 	char *state_dir;
 	char *user;		/* uccertd switches to it when started as root */
 	char *agentx_socket;
