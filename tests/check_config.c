@@ -430,6 +430,21 @@ START_TEST(test_no_clusters)
 }
 END_TEST
 
+/* An empty list monitors nothing either: the same refusal, at its line, so a
+ * reload keeps the configuration that was running. */
+START_TEST(test_empty_cluster_list)
+{
+	struct loaded l;
+
+	load(&l, "threshold_days = 30;\n\nclusters = ();\n");
+	assert_one_error(&l, 3, "nothing to monitor");
+	unload(&l);
+	load(&l, "clusters = (\n);\n");
+	assert_one_error(&l, 1, "nothing to monitor");
+	unload(&l);
+}
+END_TEST
+
 /* libconfig's own line for a syntax error. */
 START_TEST(test_syntax_error)
 {
@@ -548,6 +563,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_two_publishers);
 	tcase_add_test(tc, test_duplicate_cluster);
 	tcase_add_test(tc, test_no_clusters);
+	tcase_add_test(tc, test_empty_cluster_list);
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_missing_file);

@@ -378,6 +378,10 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 		return;
 	}
 	int n = config_setting_length(cl);
+	if (n == 0) {	/* monitors nothing, like a file without the list */
+		ERR(cl, "clusters = (): no cluster defined: nothing to monitor");
+		return;
+	}
 	s->clusters = xcalloc((size_t)n, sizeof *s->clusters);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(cl, (unsigned)i);
