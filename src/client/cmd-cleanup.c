@@ -544,7 +544,7 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	}
 	/* finish what an interrupted run left; a dry run and a listing only report */
 	if (q)
-		uc_quarantine_recover(q, apply, &rec);
+		uc_quarantine_recover(q, cli->settings, apply, &rec);
 	if (list) {
 		rc = list_runs(q, qdir, json, &rec);
 		goto out;
@@ -622,12 +622,12 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		audit_close();
 		return 1;
 	}
-	uc_quarantine_recover(q, true, &rec);
+	uc_quarantine_recover(q, cli->settings, true, &rec);
 	for (size_t i = 0; i < rec.nmessages; i++)
 		printf("recovered: %s\n", rec.messages[i]);
 	uc_log(LOG_NOTICE, "restore of run %s%s%s by uid %ld", argv[optind],
 	       file ? " file " : "", file ? file : "", (long)getuid());
-	bad = uc_cleanup_restore(q, argv[optind], file, &res, &nres, &error);
+	bad = uc_cleanup_restore(q, cli->settings, argv[optind], file, &res, &nres, &error);
 	if (bad < 0) {
 		uc_log(LOG_ERR, "restore: %s", error);
 		free(error);
