@@ -494,6 +494,7 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	struct uc_cleanup_filter filter = { NULL, NULL };
 	bool apply = false, json = false, list = false;
 	struct uc_quarantine *q = NULL;
+	struct uc_certdir_locks *locks = NULL;
 	struct uc_recovery rec = { 0 };
 	char *error = NULL, *run_id = NULL;
 	int c, rc = 0;
@@ -542,6 +543,15 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 			return 1;
 		}
 	}
+	/* the cert_dirs too: another configuration may clean them into another
+	 * quarantine */
+	if (apply && !(locks = uc_certdir_lock(cli->settings, &error))) {
+		uc_log(LOG_ERR, "%s", error);
+		free(error);
+		uc_quarantine_close(q);
+		audit_close();
+		return 1;
+	}
 	/* finish what an interrupted run left; a dry run and a listing only report */
 	if (q)
 		uc_quarantine_recover(q, cli->settings, apply, &rec);
@@ -584,6 +594,7 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	uc_scanner_free(sc);
 out:
 	uc_recovery_free(&rec);
+	uc_certdir_unlock(locks);
 	uc_quarantine_close(q);
 	audit_close();
 	return rc;
@@ -599,6 +610,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	};
 	const char *file = NULL;
 	struct uc_quarantine *q;
+	struct uc_certdir_locks *locks;
 	struct uc_recovery rec = { 0 };
 	struct uc_restore_result *res = NULL;
 	size_t nres = 0;
@@ -619,6 +631,13 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	if (!q) {
 		uc_log(LOG_ERR, "%s", error);
 		free(error);
+		audit_close();
+		return 1;
+	}
+	if (!(locks = uc_certdir_lock(cli->settings, &error))) {
+		uc_log(LOG_ERR, "%s", error);
+		free(error);
+		uc_quarantine_close(q);
 		audit_close();
 		return 1;
 	}
@@ -644,6 +663,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	unsigned unresolved = rec.unresolved;
 	uc_restore_results_free(res, nres);
 	uc_recovery_free(&rec);
+	uc_certdir_unlock(locks);
 	uc_quarantine_close(q);
 	audit_close();
 	return bad != 0 || unresolved ? 1 : 0;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1220,6 +1221,105 @@ struct uc_run *uc_quarantine_runs(struct uc_quarantine *q, size_t *nruns)
 	free(names);
 	*nruns = n;
 	return runs;
+}
+
+/* ---- the cert_dir locks ---------------------------------------------- */
+
+/* Two configurations can name one cert_dir with two quarantines: their
+ * quarantine locks do not meet. Each cert_dir is therefore locked too, with
+ * flock(2) on the directory itself: nothing is written into the store, the
+ * lock follows the directory whatever path names it, and the kernel drops it
+ * with the process. */
+struct uc_certdir_locks {
+	int *fds;
+	size_t n;
+};
+
+/* The pid holding a flock on the file (dev, ino), from /proc/locks; 0 when
+ * it cannot be told. */
+static long flock_holder(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	while (!pid && fgets(line, sizeof line, f)) {
+		char kind[16], rw[16];
+		unsigned maj, min;
+		unsigned long long in;
+		long p;
+		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters are "->" lines */
+		if (strstr(line, "->"))
+			continue;
+		if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, rw, &p, &maj, &min, &in) == 6 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) &&
+		    in == (unsigned long long)ino)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+struct uc_certdir_locks *uc_certdir_lock(const struct uc_settings *s, char **error)
+{
+	struct uc_certdir_locks *l = xcalloc(1, sizeof *l);
+	struct stat *held = NULL;
+
+	for (size_t i = 0; i < s->nclusters; i++)
+		for (size_t j = 0; j < s->clusters[i].nnodes; j++) {
+			const char *dir = s->clusters[i].nodes[j].cert_dir;
+			struct stat st;
+			bool again = false;
+			if (!dir)
+				continue;
+			int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				continue;	/* the scan reports it; nothing to move there */
+			if (fstat(fd, &st) < 0) {
+				close(fd);
+				continue;
+			}
+			for (size_t k = 0; k < l->n; k++)	/* one directory, two names */
+				again |= held[k].st_dev == st.st_dev && held[k].st_ino == st.st_ino;
+			if (again) {
+				close(fd);
+				continue;
+			}
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+				if (errno == EWOULDBLOCK) {
+					long pid = flock_holder(st.st_dev, st.st_ino);
+					char who[32] = "pid unknown";
+					if (pid > 0)
+						snprintf(who, sizeof who, "pid %ld", pid);
+					*error = xasprintf("the cert_dir %s is in use by another uccert cleanup or restore (%s): nothing done, run again when it has finished",
+							   dir, who);
+				} else {
+					*error = xasprintf("cannot lock the cert_dir %s: %s", dir, strerror(errno));
+				}
+				close(fd);
+				free(held);
+				uc_certdir_unlock(l);
+				return NULL;
+			}
+			held = xreallocarray(held, l->n + 1, sizeof *held);
+			held[l->n] = st;
+			l->fds = xreallocarray(l->fds, l->n + 1, sizeof *l->fds);
+			l->fds[l->n++] = fd;
+		}
+	free(held);
+	return l;
+}
+
+void uc_certdir_unlock(struct uc_certdir_locks *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		close(l->fds[i]);
+	free(l->fds);
+	free(l);
 }
 
 /* ---- an open run ----------------------------------------------------- */

@@ -166,6 +166,14 @@ struct uc_quarantine *uc_quarantine_open(const char *dir, bool writable, char **
 void uc_quarantine_close(struct uc_quarantine *q);
 const char *uc_quarantine_dir(const struct uc_quarantine *q);
 
+/* Lock every cert_dir of s (flock(2) on the directory itself, so that runs
+ * of other configurations, with other quarantines, take turns on it too).
+ * NULL with *error, naming the cert_dir and the holder's pid, when another
+ * process holds one; a cert_dir that cannot be opened is skipped. */
+struct uc_certdir_locks;
+struct uc_certdir_locks *uc_certdir_lock(const struct uc_settings *s, char **error);
+void uc_certdir_unlock(struct uc_certdir_locks *l);
+
 /* Read every run, oldest first. */
 struct uc_run *uc_quarantine_runs(struct uc_quarantine *q, size_t *nruns);
 void uc_runs_free(struct uc_run *runs, size_t n);
