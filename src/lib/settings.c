@@ -237,11 +237,13 @@ static bool parse_integer(const char *text, long long *out)
 	bool neg = *p == '-';
 	p += *p == '-' || *p == '+';
 	int base = p[0] == '0' && (p[1] == 'x' || p[1] == 'X') ? 16 : 10;
+	const char *digits = base == 16 ? p + 2 : p;
 	char *end;
 	errno = 0;
-	unsigned long long u = strtoull(base == 16 ? p + 2 : p, &end, base);
-	if (errno || end == p || (strcmp(end, "") != 0 && strcmp(end, "L") != 0 &&
-				  strcmp(end, "LL") != 0))
+	unsigned long long u = strtoull(digits, &end, base);
+	if (errno || end == digits || !((*digits >= '0' && *digits <= '9') ||
+					(base == 16 && strchr("abcdefABCDEF", *digits))) ||
+	    (strcmp(end, "") != 0 && strcmp(end, "L") != 0 && strcmp(end, "LL") != 0))
 		return false;
 	if (u > (unsigned long long)LLONG_MAX + neg)
 		return false;
