@@ -316,6 +316,15 @@ START_TEST(test_integer_in_lists)
 	     ");\n");
 	assert_one_error(&l, 4, "count = 4294967296: must be between 0 and");
 	unload(&l);
+	/* a port inside a string: 2^32 + 8443 is no port 8443 */
+	load(&l, "clusters = (\n"
+	     "  { name = \"hq\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; host = \"cucm-pub\";\n"
+	     "                probes = [ \"tomcat@4294975739\" ]; } );\n"
+	     "  }\n"
+	     ");\n");
+	assert_one_error(&l, 4, "\"tomcat@4294975739\": the port must be between 1 and 65535");
+	unload(&l);
 }
 END_TEST
 

@@ -428,10 +428,15 @@ static void load_probes(struct loader *ld, const config_setting_t *e,
 		const char *v = config_setting_get_string(x);
 		const char *at = v ? strrchr(v, '@') : NULL;
 		char *end = NULL;
+		errno = 0;
 		long port = at ? strtol(at + 1, &end, 10) : 0;
-		if (!v || !at || at == v || !end || *end || port < 1 || port > 65535) {
+		if (!v || !at || at == v || !end || end == at + 1 || *end) {
 			ERR(x, "probes: \"%s\": expected unit@port, e.g. \"tomcat@8443\"",
 			    v ? v : "(not a string)");
+			continue;
+		}
+		if (errno || port < 1 || port > 65535) {
+			ERR(x, "probes: \"%s\": the port must be between 1 and 65535", v);
 			continue;
 		}
 		char *unit = xasprintf("%.*s", (int)(at - v), v);
