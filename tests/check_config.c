@@ -242,6 +242,92 @@ START_TEST(test_negative_threshold)
 }
 END_TEST
 
+/* Every integer setting, written as a number that wraps to a valid one in 32
+ * bits (2^32 + 30), is refused at its line, quoting the number as written. */
+START_TEST(test_integer_wrap)
+{
+	static const char *const settings[] = { "threshold_days", "threshold_days_none",
+		"threshold_days_ctl_itl", "threshold_days_unknown", "expired_repeat_days",
+		"scan_interval", "probe_timeout", "probe_concurrency", "api_timeout",
+		"stale_after", "agentx.ping_interval", "cleanup.grace_days", NULL };
+	struct loaded l;
+
+	for (const char *const *name = settings; *name; name++) {
+		const char *dot = strchr(*name, '.');
+		char *text = dot ? tk_printf("\n%.*s = { %s = 4294967326; };\n" MINIMAL_CLUSTERS,
+					     (int)(dot - *name), *name, dot + 1)
+				 : tk_printf("\n%s = 4294967326;\n" MINIMAL_CLUSTERS, *name);
+		char *want = tk_printf("%s = 4294967326: must be between", dot ? dot + 1 : *name);
+		load(&l, text);
+		assert_one_error(&l, 2, want);
+		unload(&l);
+		free(want);
+		free(text);
+	}
+}
+END_TEST
+
+/* What the reported wraps were, and literals libconfig cannot hold at all. */
+START_TEST(test_integer_as_written)
+{
+	struct loaded l;
+
+	load(&l, "threshold_days = 4294967386;\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 1, "threshold_days = 4294967386: must be between 0 and 3650");
+	unload(&l);
+	load(&l, "cleanup = {\n  grace_days = 4294967296;\n};\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 2, "grace_days = 4294967296: must be between 0 and 36500");
+	unload(&l);
+	load(&l, "threshold_days = 9223372036854775807;\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 1, "threshold_days = 9223372036854775807: must be");
+	unload(&l);
+	load(&l, "threshold_days = 99999999999999999999;\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 1, "threshold_days = 99999999999999999999: must be");
+	unload(&l);
+	load(&l, "threshold_days = 0x10000001E;\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 1, "threshold_days = 0x10000001E: must be");
+	unload(&l);
+	load(&l, "threshold_days = -4294967266;\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 1, "threshold_days = -4294967266: must be");
+	unload(&l);
+	/* a 64-bit literal within range is a plain number */
+	load(&l, "threshold_days = 45L;\nscan_interval = 0x258;\n" MINIMAL_CLUSTERS);
+	assert_loaded(&l);
+	ck_assert_int_eq(l.s->threshold_days, 45);
+	ck_assert_int_eq(l.s->scan_interval, 600);
+	unload(&l);
+}
+END_TEST
+
+/* Integers inside lists: which element is meant, even with its twins on the
+ * same line. */
+START_TEST(test_integer_in_lists)
+{
+	struct loaded l;
+
+	load(&l, "reminder_days = [ 30, 4294967297 ];\n" MINIMAL_CLUSTERS);
+	assert_one_error(&l, 1, "reminder_days = 4294967297: must be between");
+	unload(&l);
+	load(&l, "clusters = (\n"
+	     "  { name = \"hq\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; cert_dir = \"/a\"; } );\n"
+	     "    phones = ( { model = \"8845\"; count = 5; }, { model = \"7841\"; count = 4294967296; } );\n"
+	     "  }\n"
+	     ");\n");
+	assert_one_error(&l, 4, "count = 4294967296: must be between 0 and");
+	unload(&l);
+	/* a port inside a string: 2^32 + 8443 is no port 8443 */
+	load(&l, "clusters = (\n"
+	     "  { name = \"hq\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; host = \"cucm-pub\";\n"
+	     "                probes = [ \"tomcat@4294975739\" ]; } );\n"
+	     "  }\n"
+	     ");\n");
+	assert_one_error(&l, 4, "\"tomcat@4294975739\": the port must be between 1 and 65535");
+	unload(&l);
+}
+END_TEST
+
 START_TEST(test_wrong_type)
 {
 	struct loaded l;
@@ -430,6 +516,21 @@ START_TEST(test_no_clusters)
 }
 END_TEST
 
+/* An empty list monitors nothing either: the same refusal, at its line, so a
+ * reload keeps the configuration that was running. */
+START_TEST(test_empty_cluster_list)
+{
+	struct loaded l;
+
+	load(&l, "threshold_days = 30;\n\nclusters = ();\n");
+	assert_one_error(&l, 3, "nothing to monitor");
+	unload(&l);
+	load(&l, "clusters = (\n);\n");
+	assert_one_error(&l, 1, "nothing to monitor");
+	unload(&l);
+}
+END_TEST
+
 /* libconfig's own line for a syntax error. */
 START_TEST(test_syntax_error)
 {
@@ -538,6 +639,9 @@ Suite *config_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_negative_threshold);
 	tcase_add_test(tc, test_wrong_type);
+	tcase_add_test(tc, test_integer_wrap);
+	tcase_add_test(tc, test_integer_as_written);
+	tcase_add_test(tc, test_integer_in_lists);
 	tcase_add_test(tc, test_unknown_product);
 	tcase_add_test(tc, test_unknown_security_mode);
 	tcase_add_test(tc, test_duplicate_node);
@@ -548,6 +652,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_two_publishers);
 	tcase_add_test(tc, test_duplicate_cluster);
 	tcase_add_test(tc, test_no_clusters);
+	tcase_add_test(tc, test_empty_cluster_list);
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_missing_file);

@@ -71,6 +71,14 @@ cat "$W/uccert.conf" >> "$W/neg.conf"
 run -c "$W/neg.conf" scan
 check "invalid config: exit 2" assert_eq 2 "$rc"
 check "invalid config: file:line" has err "^uccert: $W/neg.conf:1: threshold_days"
+# 2^32 + 90 fits no 32-bit int: it must not be read as 90
+printf 'threshold_days = 4294967386;\n' > "$W/wrap.conf"
+cat "$W/uccert.conf" >> "$W/wrap.conf"
+run -c "$W/wrap.conf" scan
+check "threshold_days beyond 32 bits: exit 2" assert_eq 2 "$rc"
+check "threshold_days beyond 32 bits: quoted as written, with the range" \
+	has err "^uccert: $W/wrap.conf:1: threshold_days = 4294967386: must be between 0 and 3650"
+check "threshold_days beyond 32 bits: no report" empty out
 
 # ---- the options work -------------------------------------------------------
 run -c "$W/uccert.conf" --now 2027-01-01T00:00:00Z scan

@@ -22,6 +22,10 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 /* Runs with settings NULL when the configuration is broken. */
 int cmd_check(struct cli *cli, int argc, char **argv);
 
+/* s as it may reach a terminal (uc_escape: control bytes as \x1b); the
+ * result stays valid for the next 32 calls, enough for one printf. */
+const char *esc(const char *s);
+
 /* Print "uccert: " + message to stderr, return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

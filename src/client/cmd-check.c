@@ -40,12 +40,14 @@ struct check {
 	enum status *rated;	/* per record; ST_UNKNOWN: out of scope */
 };
 
-/* Append s to b; '|' (the perfdata separator) and control characters
- * (a newline would end the status line) become '?'. */
+/* Append s to b: control bytes escaped like everywhere (a newline would end
+ * the status line), and '|', the perfdata separator, as '?'. */
 static void put_clean(struct sbuf *b, const char *s)
 {
-	for (; *s; s++)
-		sbuf_putc(b, *s == '|' || (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	char *safe = uc_escape(s);
+	for (char *p = safe; *p; p++)
+		sbuf_putc(b, *p == '|' ? '?' : *p);
+	free(safe);
 }
 
 /* One finished line on stdout, already cleaned. */
@@ -73,7 +75,7 @@ static int unknown(const char *fmt, ...)
 
 static int usage_unknown(const char *msg)
 {
-	fprintf(stderr, "uccert: check: %s\n" CHECK_USAGE "\n", msg);
+	fprintf(stderr, "uccert: check: %s\n" CHECK_USAGE "\n", esc(msg));
 	return unknown("%s (%s)", msg, CHECK_USAGE);
 }
 

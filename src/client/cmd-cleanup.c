@@ -256,7 +256,7 @@ static void print_json(const struct report *r)
 
 static void print_where(const struct uc_cleanup_item *it)
 {
-	printf("  %s/%s  %s/%s", it->cluster, it->node, it->unit, it->file);
+	printf("  %s/%s  %s/%s", esc(it->cluster), esc(it->node), esc(it->unit), esc(it->file));
 }
 
 static void print_text(const struct report *r)
@@ -268,14 +268,14 @@ static void print_text(const struct report *r)
 	uc_format_rfc3339(p->now, t);
 	if (r->apply)
 		printf("uccert cleanup --apply at %s, grace_days %d, quarantine %s\n", t,
-		       p->grace_days, r->quarantine);
+		       p->grace_days, esc(r->quarantine));
 	else
 		printf("uccert cleanup: dry run at %s, grace_days %d: nothing was changed (--apply quarantines the candidates)\n",
 		       t, p->grace_days);
 	if (r->rec && r->rec->nmessages) {
 		printf("\nInterrupted runs:\n");
 		for (size_t i = 0; i < r->rec->nmessages; i++)
-			printf("  %s\n", r->rec->messages[i]);
+			printf("  %s\n", esc(r->rec->messages[i]));
 	}
 	printf("\n%s (%u):\n", r->apply ? "Candidates" : "Candidates, would be moved",
 	       p->counts[UC_CLEANUP_CANDIDATE]);
@@ -285,12 +285,12 @@ static void print_text(const struct report *r)
 			continue;
 		print_where(it);
 		if (!r->apply)
-			printf("  %s  [%s]\n", it->reason, it->ncerts ? it->certs[0].subject : "");
+			printf("  %s  [%s]\n", esc(it->reason), esc(it->ncerts ? it->certs[0].subject : ""));
 		else if (it->status == UC_CLEANUP_MOVED)
-			printf("  moved to %s%s%s\n", it->quarantine_path,
-			       it->error ? ": " : "", it->error ? it->error : "");
+			printf("  moved to %s%s%s\n", esc(it->quarantine_path),
+			       it->error ? ": " : "", esc(it->error ? it->error : ""));
 		else
-			printf("  FAILED: %s\n", it->error ? it->error : "not moved");
+			printf("  FAILED: %s\n", esc(it->error ? it->error : "not moved"));
 	}
 	if (p->counts[UC_CLEANUP_ON_NODE]) {
 		printf("\nOn the node only (%u), read through its certificate API; delete them there:\n",
@@ -298,7 +298,7 @@ static void print_text(const struct report *r)
 		for (size_t i = 0; i < p->nitems; i++)
 			if (p->items[i].verdict == UC_CLEANUP_ON_NODE) {
 				print_where(&p->items[i]);
-				printf("  %s\n", p->items[i].reason);
+				printf("  %s\n", esc(p->items[i].reason));
 			}
 	}
 	for (size_t i = 0; i < p->nitems; i++)
@@ -308,7 +308,7 @@ static void print_text(const struct report *r)
 		for (size_t i = 0; i < p->nitems; i++)
 			if (is_kept(&p->items[i])) {
 				print_where(&p->items[i]);
-				printf("  kept: %s\n", p->items[i].reason);
+				printf("  kept: %s\n", esc(p->items[i].reason));
 			}
 	}
 	if (p->counts[UC_CLEANUP_REFUSED]) {
@@ -316,16 +316,16 @@ static void print_text(const struct report *r)
 		for (size_t i = 0; i < p->nitems; i++)
 			if (is_refused(&p->items[i])) {
 				print_where(&p->items[i]);
-				printf("  refused: %s\n", p->items[i].reason);
+				printf("  refused: %s\n", esc(p->items[i].reason));
 			}
 	}
 	if (sources_missed(r)) {
 		printf("\nNot read, so not cleaned (%u):\n", sources_missed(r));
 		for (size_t i = 0; i < r->inv->nsources; i++)
 			if (source_missed(r, &r->inv->sources[i]))
-				printf("  %s/%s  cert_dir %s: %s\n", r->inv->sources[i].cluster,
-				       r->inv->sources[i].node, r->inv->sources[i].location,
-				       r->inv->sources[i].error);
+				printf("  %s/%s  cert_dir %s: %s\n", esc(r->inv->sources[i].cluster),
+				       esc(r->inv->sources[i].node), esc(r->inv->sources[i].location),
+				       esc(r->inv->sources[i].error));
 	}
 	bool any = false;
 	for (size_t i = 0; i < p->nitems && !any; i++)
@@ -336,10 +336,10 @@ static void print_text(const struct report *r)
 			const struct uc_cleanup_item *it = &p->items[i];
 			if (!first_command_of_node(r, p, i))
 				continue;
-			printf("  # %s/%s\n", it->cluster, it->node);
+			printf("  # %s/%s\n", esc(it->cluster), esc(it->node));
 			for (size_t j = i; j < p->nitems; j++)
 				if (same_node(&p->items[j], it) && has_command(r, &p->items[j]))
-					printf("  %s\n", p->items[j].command);
+					printf("  %s\n", esc(p->items[j].command));
 		}
 	}
 	printf("\n");
@@ -347,7 +347,7 @@ static void print_text(const struct report *r)
 		printf("%u moved, %u failed, %u kept, %u refused.", r->moved, r->failed, kept,
 		       p->counts[UC_CLEANUP_REFUSED]);
 		if (r->run_id)
-			printf(" Run %s; undo with: uccert restore %s", r->run_id, r->run_id);
+			printf(" Run %s; undo with: uccert restore %s", esc(r->run_id), esc(r->run_id));
 		printf("\n");
 	} else {
 		printf("%u candidates, %u kept, %u refused.\n", p->counts[UC_CLEANUP_CANDIDATE], kept,
@@ -439,9 +439,9 @@ static int list_runs(struct uc_quarantine *q, const char *dir, bool json,
 		jw_finish(&w);
 	} else {
 		for (size_t i = 0; rec && i < rec->nmessages; i++)
-			printf("note: %s\n", rec->messages[i]);
+			printf("note: %s\n", esc(rec->messages[i]));
 		if (n == 0) {
-			printf("no cleanup runs in %s\n", dir);
+			printf("no cleanup runs in %s\n", esc(dir));
 		} else {
 			printf("%-28s  %-20s  %-10s  %5s  %8s  %7s  %6s  %s\n", "RUN", "STARTED", "BY",
 			       "MOVED", "RESTORED", "PENDING", "FAILED", "STATE");
@@ -452,8 +452,8 @@ static int list_runs(struct uc_quarantine *q, const char *dir, bool json,
 					snprintf(by, sizeof by, "%s", r->user);
 				else
 					snprintf(by, sizeof by, "uid %ld", r->uid);
-				printf("%-28s  %-20s  %-10s  %5u  %8u  %7u  %6u  %s\n", r->id,
-				       r->started ? r->started : "-", by, r->moved, r->restored,
+				printf("%-28s  %-20s  %-10s  %5u  %8u  %7u  %6u  %s\n", esc(r->id),
+				       esc(r->started ? r->started : "-"), esc(by), r->moved, r->restored,
 				       r->pending, r->failed, run_state(r));
 			}
 			printf("(MOVED counts every file the run moved, RESTORED those put back since; restore with: uccert restore RUN)\n");
@@ -494,6 +494,7 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	struct uc_cleanup_filter filter = { NULL, NULL };
 	bool apply = false, json = false, list = false;
 	struct uc_quarantine *q = NULL;
+	struct uc_certdir_locks *locks = NULL;
 	struct uc_recovery rec = { 0 };
 	char *error = NULL, *run_id = NULL;
 	int c, rc = 0;
@@ -542,9 +543,18 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 			return 1;
 		}
 	}
+	/* the cert_dirs too: another configuration may clean them into another
+	 * quarantine */
+	if (apply && !(locks = uc_certdir_lock(cli->settings, &error))) {
+		uc_log(LOG_ERR, "%s", error);
+		free(error);
+		uc_quarantine_close(q);
+		audit_close();
+		return 1;
+	}
 	/* finish what an interrupted run left; a dry run and a listing only report */
 	if (q)
-		uc_quarantine_recover(q, apply, &rec);
+		uc_quarantine_recover(q, cli->settings, apply, &rec);
 	if (list) {
 		rc = list_runs(q, qdir, json, &rec);
 		goto out;
@@ -584,6 +594,7 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	uc_scanner_free(sc);
 out:
 	uc_recovery_free(&rec);
+	uc_certdir_unlock(locks);
 	uc_quarantine_close(q);
 	audit_close();
 	return rc;
@@ -599,6 +610,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	};
 	const char *file = NULL;
 	struct uc_quarantine *q;
+	struct uc_certdir_locks *locks;
 	struct uc_recovery rec = { 0 };
 	struct uc_restore_result *res = NULL;
 	size_t nres = 0;
@@ -622,19 +634,26 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		audit_close();
 		return 1;
 	}
-	uc_quarantine_recover(q, true, &rec);
+	if (!(locks = uc_certdir_lock(cli->settings, &error))) {
+		uc_log(LOG_ERR, "%s", error);
+		free(error);
+		uc_quarantine_close(q);
+		audit_close();
+		return 1;
+	}
+	uc_quarantine_recover(q, cli->settings, true, &rec);
 	for (size_t i = 0; i < rec.nmessages; i++)
-		printf("recovered: %s\n", rec.messages[i]);
+		printf("recovered: %s\n", esc(rec.messages[i]));
 	uc_log(LOG_NOTICE, "restore of run %s%s%s by uid %ld", argv[optind],
 	       file ? " file " : "", file ? file : "", (long)getuid());
-	bad = uc_cleanup_restore(q, argv[optind], file, &res, &nres, &error);
+	bad = uc_cleanup_restore(q, cli->settings, argv[optind], file, &res, &nres, &error);
 	if (bad < 0) {
 		uc_log(LOG_ERR, "restore: %s", error);
 		free(error);
 	} else {
-		printf("restore of run %s:\n", argv[optind]);
+		printf("restore of run %s:\n", esc(argv[optind]));
 		for (size_t i = 0; i < nres; i++) {
-			printf("  %-16s %s\n", uc_restore_status_name(res[i].status), res[i].message);
+			printf("  %-16s %s\n", uc_restore_status_name(res[i].status), esc(res[i].message));
 			counts[res[i].status]++;
 		}
 		printf("%u restored, %u identical already in place, %u already restored, %u skipped, %u refused, %u failed\n",
@@ -644,6 +663,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	unsigned unresolved = rec.unresolved;
 	uc_restore_results_free(res, nres);
 	uc_recovery_free(&rec);
+	uc_certdir_unlock(locks);
 	uc_quarantine_close(q);
 	audit_close();
 	return bad != 0 || unresolved ? 1 : 0;

@@ -41,8 +41,9 @@ static const char *grouped(long n, char buf[32])
  * continuation lines indented by `indent` spaces. */
 static void wrap(const char *first, int indent, const char *text)
 {
-	int col = printf("%s", first);
-	const char *p = text;
+	int col = printf("%s", esc(first));
+	char *safe = uc_escape(text);	/* names and paths from the stores and the configuration */
+	const char *p = safe;
 	bool line_start = true;
 
 	while (*p) {
@@ -65,6 +66,7 @@ static void wrap(const char *first, int indent, const char *text)
 		p += n;
 	}
 	putchar('\n');
+	free(safe);
 }
 
 /* "8845/7821" - the configured models of a family, or the family's
@@ -221,7 +223,7 @@ static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_ste
 		uc_format_rfc3339(r->cert->not_after, t);
 		days_text(r, days, sizeof days);
 		printf("    %-14s%s %s: %s, notAfter %s\n", i ? "" : "Certificates:",
-		       r->node, r->unit, days, t);
+		       esc(r->node), esc(r->unit), days, t);
 	}
 	for (size_t i = 0; i < st->npreconditions; i++)
 		wrap("    Only when:    ", 18, st->preconditions[i]);
@@ -298,7 +300,7 @@ static void print_text(const struct uc_plan *p, const char *only)
 	scope_text(p, scope, sizeof scope);
 	if (!p->nclusters) {
 		if (only)
-			printf("Cluster %s: nothing needs renewing %s (as of %s).\n", only, scope, t);
+			printf("Cluster %s: nothing needs renewing %s (as of %s).\n", esc(only), scope, t);
 		else
 			printf("Nothing needs renewing %s (as of %s).\n", scope, t);
 		return;
@@ -311,7 +313,7 @@ static void print_text(const struct uc_plan *p, const char *only)
 		struct sbuf b = { 0 };
 
 		printf("\n==============================================================================\n");
-		printf("Cluster %s (%s, %s)\n", c->name, uc_product_name(c->product),
+		printf("Cluster %s (%s, %s)\n", esc(c->name), uc_product_name(c->product),
 		       uc_security_mode_name(c->security_mode));
 		printf("==============================================================================\n");
 		for (size_t i = 0; i < c->nnodes; i++)
@@ -350,8 +352,8 @@ static void print_text(const struct uc_plan *p, const char *only)
 				const struct uc_record *r = pc->unplanned[i].record;
 				uc_format_rfc3339(r->cert->not_after, t);
 				days_text(r, days, sizeof days);
-				printf("  %s %s: %s, notAfter %s (unknown unit)\n", r->node,
-				       r->unit, days, t);
+				printf("  %s %s: %s, notAfter %s (unknown unit)\n", esc(r->node),
+				       esc(r->unit), days, t);
 			}
 		}
 	}

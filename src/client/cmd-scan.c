@@ -61,7 +61,7 @@ static int width(const struct uc_inventory *inv, size_t off, int min)
 	int w = min;
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const char *s = *(const char *const *)((const char *)&inv->records[i] + off);
-		int n = (int)strlen(s);
+		int n = (int)strlen(esc(s));
 		if (n > w)
 			w = n;
 	}
@@ -80,15 +80,15 @@ static void print_text(const struct uc_inventory *inv)
 	       "NOT_AFTER", "SUBJECT");
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
-		printf("%-*s  %-*s  %-*s  %-5s  %-7s  ", wc, r->cluster, wn, r->node,
-		       wu, r->unit, uc_store_name(r->store), uc_impact_name(r->impact));
+		printf("%-*s  %-*s  %-*s  %-5s  %-7s  ", wc, esc(r->cluster), wn, esc(r->node),
+		       wu, esc(r->unit), uc_store_name(r->store), uc_impact_name(r->impact));
 		if (r->cert) {
 			uc_format_rfc3339(r->cert->not_after, t);
 			printf("%5lld  %-10s  %-20s  %s\n", (long long)r->days_left,
-			       uc_state_name(r->state), t, r->cert->subject);
+			       uc_state_name(r->state), t, esc(r->cert->subject));
 		} else {
 			printf("%5s  %-10s  %-20s  %s: %s\n", "-", uc_state_name(r->state),
-			       "-", r->source, r->error);
+			       "-", esc(r->source), esc(r->error));
 		}
 	}
 	printf("%zu certificates: %u valid, %u expiring, %u expired, %u unreadable",
@@ -103,9 +103,9 @@ static void print_text(const struct uc_inventory *inv)
 	printf("\n");
 	for (size_t i = 0; i < inv->nsources; i++)
 		if (!inv->sources[i].ok)
-			printf("source %s/%s %s: %s\n", inv->sources[i].cluster,
-			       inv->sources[i].node, inv->sources[i].location,
-			       inv->sources[i].error);
+			printf("source %s/%s %s: %s\n", esc(inv->sources[i].cluster),
+			       esc(inv->sources[i].node), esc(inv->sources[i].location),
+			       esc(inv->sources[i].error));
 }
 
 int cmd_scan(struct cli *cli, int argc, char **argv)

@@ -12,6 +12,7 @@
 #include "client.h"
 #include "clock.h"
 #include "log.h"
+#include "util.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -49,14 +50,25 @@ static void usage(FILE *out)
 	fprintf(out, "\nSee uccert(1) and uccert.conf(5).\n");
 }
 
+const char *esc(const char *s)
+{
+	static char *ring[32];
+	static unsigned next;
+	char **slot = &ring[next++ % (sizeof ring / sizeof ring[0])];
+
+	free(*slot);
+	*slot = uc_escape(s);
+	return *slot;
+}
+
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("uccert: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'uccert --help'.\n", stderr);
+	fprintf(stderr, "uccert: %s\nTry 'uccert --help'.\n", esc(msg));	/* argv is anyone's */
+	free(msg);
 	return EXIT_USAGE;
 }
 

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -1222,6 +1223,105 @@ struct uc_run *uc_quarantine_runs(struct uc_quarantine *q, size_t *nruns)
 	return runs;
 }
 
+/* ---- the cert_dir locks ---------------------------------------------- */
+
+/* Two configurations can name one cert_dir with two quarantines: their
+ * quarantine locks do not meet. Each cert_dir is therefore locked too, with
+ * flock(2) on the directory itself: nothing is written into the store, the
+ * lock follows the directory whatever path names it, and the kernel drops it
+ * with the process. */
+struct uc_certdir_locks {
+	int *fds;
+	size_t n;
+};
+
+/* The pid holding a flock on the file (dev, ino), from /proc/locks; 0 when
+ * it cannot be told. */
+static long flock_holder(dev_t dev, ino_t ino)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[256];
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	while (!pid && fgets(line, sizeof line, f)) {
+		char kind[16], rw[16];
+		unsigned maj, min;
+		unsigned long long in;
+		long p;
+		/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"; waiters are "->" lines */
+		if (strstr(line, "->"))
+			continue;
+		if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, rw, &p, &maj, &min, &in) == 6 &&
+		    strcmp(kind, "FLOCK") == 0 && maj == major(dev) && min == minor(dev) &&
+		    in == (unsigned long long)ino)
+			pid = p;
+	}
+	fclose(f);
+	return pid;
+}
+
+struct uc_certdir_locks *uc_certdir_lock(const struct uc_settings *s, char **error)
+{
+	struct uc_certdir_locks *l = xcalloc(1, sizeof *l);
+	struct stat *held = NULL;
+
+	for (size_t i = 0; i < s->nclusters; i++)
+		for (size_t j = 0; j < s->clusters[i].nnodes; j++) {
+			const char *dir = s->clusters[i].nodes[j].cert_dir;
+			struct stat st;
+			bool again = false;
+			if (!dir)
+				continue;
+			int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				continue;	/* the scan reports it; nothing to move there */
+			if (fstat(fd, &st) < 0) {
+				close(fd);
+				continue;
+			}
+			for (size_t k = 0; k < l->n; k++)	/* one directory, two names */
+				again |= held[k].st_dev == st.st_dev && held[k].st_ino == st.st_ino;
+			if (again) {
+				close(fd);
+				continue;
+			}
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+				if (errno == EWOULDBLOCK) {
+					long pid = flock_holder(st.st_dev, st.st_ino);
+					char who[32] = "pid unknown";
+					if (pid > 0)
+						snprintf(who, sizeof who, "pid %ld", pid);
+					*error = xasprintf("the cert_dir %s is in use by another uccert cleanup or restore (%s): nothing done, run again when it has finished",
+							   dir, who);
+				} else {
+					*error = xasprintf("cannot lock the cert_dir %s: %s", dir, strerror(errno));
+				}
+				close(fd);
+				free(held);
+				uc_certdir_unlock(l);
+				return NULL;
+			}
+			held = xreallocarray(held, l->n + 1, sizeof *held);
+			held[l->n] = st;
+			l->fds = xreallocarray(l->fds, l->n + 1, sizeof *l->fds);
+			l->fds[l->n++] = fd;
+		}
+	free(held);
+	return l;
+}
+
+void uc_certdir_unlock(struct uc_certdir_locks *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		close(l->fds[i]);
+	free(l->fds);
+	free(l);
+}
+
 /* ---- an open run ----------------------------------------------------- */
 
 struct run_writer {
@@ -1391,10 +1491,38 @@ static void src_close(struct src *s)
 	s->cdfd = s->unitfd = -1;
 }
 
+/* Open an absolute directory one component at a time, following no symbolic
+ * link on the way: a cert_dir recorded as a realpath must still be reached
+ * without one. */
+static int open_dir_nofollow(const char *path)
+{
+	if (path[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *copy = xstrdup(path), *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0) {
+			close(fd);
+			fd = -1;
+			errno = EINVAL;
+			break;
+		}
+		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		close(fd);
+		fd = next;
+		errno = e;
+	}
+	free(copy);
+	return fd;
+}
+
 static int src_open(const char *cert_dir, const char *unit_dir, struct src *s)
 {
 	s->cdfd = s->unitfd = -1;
-	if ((s->cdfd = open(cert_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((s->cdfd = open_dir_nofollow(cert_dir)) < 0)
 		return -1;
 	if ((s->unitfd = openat(s->cdfd, unit_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		int e = errno;
@@ -1767,6 +1895,52 @@ static bool entry_names_ok(const struct uc_qentry *e, const char **why)
 	    uc_cleanup_name_ok(e->qfile, why) && e->cert_dir[0] == '/';
 }
 
+/* A manifest is a record, not an instruction: an entry is put back (or its
+ * interrupted move finished) only at <configured cert_dir>/<trust unit
+ * directory>/<file>, that place being its recorded path, and the recorded
+ * cert_dir being where that configured cert_dir leads now. NULL when the
+ * entry may be acted on, else why not (malloc'd). */
+static char *entry_place_check(const struct uc_settings *s, const struct uc_qentry *e)
+{
+	const struct uc_node *home = NULL;
+	const char *why;
+	char *where, *real, *err = NULL;
+
+	if (!entry_names_ok(e, &why))
+		return xasprintf("unsafe name in the manifest (%s)", why);
+	where = xasprintf("%s/%s/%s", e->cert_dir, e->unit_dir, e->file);
+	for (size_t i = 0; s && i < s->nclusters && !home; i++)
+		for (size_t j = 0; j < s->clusters[i].nnodes && !home; j++) {
+			const struct uc_node *nd = &s->clusters[i].nodes[j];
+			if (!nd->cert_dir)
+				continue;
+			char *p = xasprintf("%s/%s/%s", nd->cert_dir, e->unit_dir, e->file);
+			if (strcmp(p, e->path) == 0)
+				home = nd;
+			free(p);
+		}
+	const struct uc_unit *u = uc_unit_find(e->unit_dir);
+	if (!home && strcmp(where, e->path) != 0)
+		err = xasprintf("the manifest places %s, not %s where the file came from", where, e->path);
+	else if (!home)
+		err = xasprintf("%s is not inside a configured cert_dir", e->path);
+	else if (u ? u->store != UC_STORE_TRUST : uc_store_guess(e->unit_dir) != UC_STORE_TRUST)
+		err = xasprintf("%s is not a trust unit: uccert cleanup never takes files from it", e->unit_dir);
+	else if (!(real = realpath(home->cert_dir, NULL)))
+		err = xasprintf("cannot resolve the configured cert_dir %s: %s", home->cert_dir, strerror(errno));
+	else {
+		if (strcmp(real, e->cert_dir) != 0)
+			err = xasprintf("the manifest's cert_dir %s is not %s, where the configured cert_dir %s leads",
+					e->cert_dir, real, home->cert_dir);
+		free(real);
+	}
+	if (!err && (e->mode & ~0777u))
+		err = xasprintf("the manifest records mode %04o: uccert never sets setuid, setgid or sticky bits",
+				e->mode);
+	free(where);
+	return err;
+}
+
 /* Where a file is: present with a hash, absent, or unknown (cannot look). */
 enum where { W_UNKNOWN, W_ABSENT, W_PRESENT };
 
@@ -2017,7 +2191,8 @@ static void resolve_headless(struct uc_quarantine *q, struct uc_run *r, bool fix
 	close(rfd);
 }
 
-unsigned uc_quarantine_recover(struct uc_quarantine *q, bool fix, struct uc_recovery *out)
+unsigned uc_quarantine_recover(struct uc_quarantine *q, const struct uc_settings *s, bool fix,
+			       struct uc_recovery *out)
 {
 	size_t n;
 	struct uc_run *runs;
@@ -2059,13 +2234,14 @@ unsigned uc_quarantine_recover(struct uc_quarantine *q, bool fix, struct uc_reco
 		int runfd = openat(q->fd, r->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		for (size_t j = 0; j < r->nentries; j++) {
 			struct uc_qentry *e = &r->entries[j];
-			const char *why;
+			char *why;
 			bool ok;
 			if (e->state != UC_ENTRY_PENDING && e->state != UC_ENTRY_RESTORING)
 				continue;
-			if (!entry_names_ok(e, &why)) {
-				rec_msg(out, LOG_ERR, "run %s: entry %u: unsafe name in the manifest (%s): left pending",
+			if ((why = entry_place_check(s, e))) {
+				rec_msg(out, LOG_ERR, "run %s: entry %u: refused: %s: left pending, nothing touched",
 					r->id, e->seq, why);
+				free(why);
 				ok = false;
 			} else if (e->state == UC_ENTRY_PENDING) {
 				ok = resolve_move(&w, runfd, e, fix, out, r->id);
@@ -2150,19 +2326,22 @@ static void fix_attrs(int fd, const struct uc_qentry *e, const struct stat *st)
 		step("set times");
 }
 
-static enum uc_restore_status restore_one(struct run_writer *w, struct uc_qentry *e, char **msg)
+static enum uc_restore_status restore_one(struct run_writer *w, const struct uc_settings *set,
+					  struct uc_qentry *e, char **msg)
 {
 	struct src s = { -1, -1 };
 	unsigned char *buf = NULL, sha[UC_SHA256_LEN];
 	size_t len = 0;
 	struct stat qst, ost, ust;
 	char hex[2 * UC_SHA256_LEN + 1], *tmp = NULL, mt[32];
-	const char *why, *how;
+	const char *how;
+	char *why;
 	enum uc_restore_status rc = UC_RESTORE_FAILED;
 	int qfd = -1, tfd = -1;
 
-	if (!entry_names_ok(e, &why)) {
-		*msg = xasprintf("unsafe name in the manifest (%s): refused", why);
+	if ((why = entry_place_check(set, e))) {
+		*msg = xasprintf("%s: refused", why);
+		free(why);
 		return UC_RESTORE_REFUSED;
 	}
 	qfd = openat(w->fd, e->qfile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -2225,6 +2404,13 @@ static enum uc_restore_status restore_one(struct run_writer *w, struct uc_qentry
 		ust.st_dev = (dev_t)-1;
 	if (ust.st_dev == qst.st_dev) {
 		fix_attrs(qfd, e, &qst);
+		if (fstat(qfd, &qst) < 0 || (qst.st_mode & 07000)) {
+			*msg = xasprintf("the quarantine copy %s/%s has setuid, setgid or sticky bits that cannot be cleared: refused",
+					 w->dir, e->qfile);
+			journal_event(w, "restore-failed", e->seq, "error", *msg, NULL);
+			rc = UC_RESTORE_REFUSED;
+			goto out;
+		}
 		if (rename_noreplace(w->fd, e->qfile, s.unitfd, e->file) < 0) {
 			int err = errno;
 			*msg = err == EEXIST ? xasprintf("a file appeared at %s meanwhile: not overwritten", e->path)
@@ -2324,8 +2510,9 @@ out:
 	return rc;
 }
 
-int uc_cleanup_restore(struct uc_quarantine *q, const char *run_id, const char *file,
-		       struct uc_restore_result **results, size_t *nresults, char **error)
+int uc_cleanup_restore(struct uc_quarantine *q, const struct uc_settings *s, const char *run_id,
+		       const char *file, struct uc_restore_result **results, size_t *nresults,
+		       char **error)
 {
 	size_t n, nres = 0;
 	struct uc_run *runs, *r = NULL;
@@ -2386,7 +2573,7 @@ int uc_cleanup_restore(struct uc_quarantine *q, const char *run_id, const char *
 					       e->note ? e->note : "failed");
 			break;
 		case UC_ENTRY_MOVED:
-			o->status = restore_one(&w, e, &o->message);
+			o->status = restore_one(&w, s, e, &o->message);
 			break;
 		default:
 			o->status = UC_RESTORE_FAILED;

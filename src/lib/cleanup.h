@@ -166,6 +166,14 @@ struct uc_quarantine *uc_quarantine_open(const char *dir, bool writable, char **
 void uc_quarantine_close(struct uc_quarantine *q);
 const char *uc_quarantine_dir(const struct uc_quarantine *q);
 
+/* Lock every cert_dir of s (flock(2) on the directory itself, so that runs
+ * of other configurations, with other quarantines, take turns on it too).
+ * NULL with *error, naming the cert_dir and the holder's pid, when another
+ * process holds one; a cert_dir that cannot be opened is skipped. */
+struct uc_certdir_locks;
+struct uc_certdir_locks *uc_certdir_lock(const struct uc_settings *s, char **error);
+void uc_certdir_unlock(struct uc_certdir_locks *l);
+
 /* Read every run, oldest first. */
 struct uc_run *uc_quarantine_runs(struct uc_quarantine *q, size_t *nruns);
 void uc_runs_free(struct uc_run *runs, size_t n);
@@ -182,7 +190,8 @@ struct uc_recovery {
 	unsigned resolved;
 	unsigned unresolved;
 };
-unsigned uc_quarantine_recover(struct uc_quarantine *q, bool fix, struct uc_recovery *out);
+unsigned uc_quarantine_recover(struct uc_quarantine *q, const struct uc_settings *s, bool fix,
+			       struct uc_recovery *out);
 void uc_recovery_free(struct uc_recovery *r);
 
 /* ---- apply and restore ----------------------------------------------- */
@@ -211,11 +220,16 @@ struct uc_restore_result {
 };
 
 /* Restore the files of run run_id, or only those matching file (the original
- * path, or a trailing part of it such as "tomcat-trust/old.pem"). Returns -1
+ * path, or a trailing part of it such as "tomcat-trust/old.pem"). An entry is
+ * put back only at <a cert_dir of s>/<a trust unit directory>/<file> equal to
+ * its recorded path, reached without following a symbolic link, and never
+ * with setuid, setgid or sticky bits; any other entry is refused with nothing
+ * written (recovery applies the same rule to pending entries). Returns -1
  * with *error set when the run or the file is not found, else the number of
  * files refused or failed. */
-int uc_cleanup_restore(struct uc_quarantine *q, const char *run_id, const char *file,
-		       struct uc_restore_result **results, size_t *nresults, char **error);
+int uc_cleanup_restore(struct uc_quarantine *q, const struct uc_settings *s, const char *run_id,
+		       const char *file, struct uc_restore_result **results, size_t *nresults,
+		       char **error);
 void uc_restore_results_free(struct uc_restore_result *r, size_t n);
 const char *uc_restore_status_name(enum uc_restore_status s);
 

@@ -1,9 +1,12 @@
-/* log.c - library logging, routed to stderr or to the daemon's syslog. */
+/* log.c - library logging, routed to stderr or to the daemon's syslog,
+ * control bytes escaped. */
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "log.h"
+#include "util.h"
 
 static uc_log_fn handler;
 static const char *ident = "uccert";
@@ -31,10 +34,14 @@ void uc_vlog(int priority, const char *fmt, va_list ap)
 	if (priority > max_priority)
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* paths, subjects and errors carry bytes from certificates and file
+	 * names: none reaches a terminal, a log file or syslog raw */
+	char *safe = uc_escape(msg);
 	if (handler)
-		handler(priority, msg);
+		handler(priority, safe);
 	else
-		fprintf(stderr, "%s: %s\n", ident, msg);
+		fprintf(stderr, "%s: %s\n", ident, safe);
+	free(safe);
 }
 
 void uc_log(int priority, const char *fmt, ...)

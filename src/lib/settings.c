@@ -2,11 +2,13 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <libconfig.h>
@@ -18,10 +20,28 @@
 #define DEFAULT_STATE_DIR "/var/lib/uccert"
 #define DEFAULT_AGENTX_SOCKET "/var/agentx/master"
 
+struct token {
+	enum { TOK_NAME, TOK_VALUE, TOK_PUNCT } kind;
+	int line;
+	const char *at;
+	size_t len;
+};
+
+/* The file's tokens, as written: libconfig 1.5 keeps integers in 32 bits
+ * while parsing (4294967386 becomes 90), so what a setting says is read
+ * back from its text. */
+struct source {
+	char *text;
+	struct token *tok;
+	size_t ntok;
+};
+
 struct loader {
 	const char *path;
 	struct uc_diag *diag;
 	char *base;		/* directory of the file: relative paths start here */
+	const config_setting_t *root;
+	struct source src;
 };
 
 /* A path setting: relative ones are taken from the configuration file's
@@ -78,26 +98,187 @@ static void check_known(struct loader *ld, const config_setting_t *group,
 	}
 }
 
-static bool get_int(struct loader *ld, const config_setting_t *group,
-		    const char *name, int min, int max, int *out)
+static bool is_name_char(char c, bool first)
 {
-	const config_setting_t *s = config_setting_get_member(group, name);
-	if (!s)
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '*' ||
+	       (!first && ((c >= '0' && c <= '9') || c == '-' || c == '_'));
+}
+
+static void lex(struct source *src)
+{
+	const char *p = src->text;
+	int line = 1;
+	size_t cap = 0;
+
+	while (*p) {
+		const char *at = p;
+		int kind;
+		if (*p == '\n') {
+			line++;
+			p++;
+			continue;
+		}
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\f' || *p == '\v') {
+			p++;
+			continue;
+		}
+		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			while (*p && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+				line += *p == '\n';
+			p += *p ? 2 : 0;
+			continue;
+		}
+		int start = line;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				line += *p == '\n';
+			}
+			p += *p ? 1 : 0;
+			kind = TOK_VALUE;
+		} else if (is_name_char(*p, true)) {
+			while (is_name_char(*p, false))
+				p++;
+			bool boolean = (p - at == 4 && strncasecmp(at, "true", 4) == 0) ||
+				       (p - at == 5 && strncasecmp(at, "false", 5) == 0);
+			kind = boolean ? TOK_VALUE : TOK_NAME;
+		} else if ((*p >= '0' && *p <= '9') || *p == '.' ||
+			   ((*p == '-' || *p == '+') && ((p[1] >= '0' && p[1] <= '9') || p[1] == '.'))) {
+			bool hex = false;
+			for (p++; (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+				  (*p >= 'a' && *p <= 'z') || *p == '.' ||
+				  ((*p == '-' || *p == '+') && !hex && (p[-1] == 'e' || p[-1] == 'E'));
+			     p++)
+				hex |= *p == 'x' || *p == 'X';
+			kind = TOK_VALUE;
+		} else {
+			p++;
+			kind = TOK_PUNCT;
+		}
+		if (src->ntok == cap) {
+			cap = cap ? 2 * cap : 256;
+			src->tok = xreallocarray(src->tok, cap, sizeof *src->tok);
+		}
+		src->tok[src->ntok++] = (struct token){ kind, start, at, (size_t)(p - at) };
+	}
+}
+
+/* Settings on one line that the text tells apart the same way: by name, or,
+ * for list elements, as the n-th bare value. */
+static bool same_kind(const config_setting_t *a, int line, const char *name)
+{
+	if ((int)config_setting_source_line(a) != line)
 		return false;
+	const char *n = config_setting_name(a);
+	if (name)
+		return n && strcmp(n, name) == 0;
+	return !n && config_setting_is_scalar(a);
+}
+
+/* How many settings like target come before it in file order. */
+static bool count_before(const config_setting_t *at, const config_setting_t *target,
+			 int line, const char *name, size_t *k)
+{
+	if (at == target)
+		return true;
+	if (same_kind(at, line, name))
+		(*k)++;
+	if (config_setting_is_aggregate(at))
+		for (int i = 0; i < config_setting_length(at); i++)
+			if (count_before(config_setting_get_elem(at, (unsigned)i), target,
+					 line, name, k))
+				return true;
+	return false;
+}
+
+static bool punct(const struct token *t, const char *set)
+{
+	return t->kind == TOK_PUNCT && strchr(set, t->at[0]);
+}
+
+/* The value of a scalar setting as written; NULL if the text does not say
+ * (a setting from an @include file). */
+static char *as_written(const struct loader *ld, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+	if (!ld->src.text || (file && strcmp(file, ld->path) != 0))
+		return NULL;
+	int line = (int)config_setting_source_line(s);
+	const char *name = config_setting_name(s);
+	size_t k = 0;
+	count_before(ld->root, s, line, name, &k);
+	const struct token *t = ld->src.tok;
+	for (size_t i = 0; i + 1 < ld->src.ntok; i++) {
+		const struct token *v = NULL;
+		if (t[i].line != line)
+			continue;
+		if (name && t[i].kind == TOK_NAME && punct(&t[i + 1], "=:") &&
+		    t[i].len == strlen(name) && strncmp(t[i].at, name, t[i].len) == 0)
+			v = i + 2 < ld->src.ntok ? &t[i + 2] : NULL;
+		else if (!name && i > 0 && t[i].kind == TOK_VALUE && punct(&t[i - 1], "[(,"))
+			v = &t[i];
+		if (v && k-- == 0)
+			return v->kind == TOK_VALUE ? xasprintf("%.*s", (int)v->len, v->at) : NULL;
+	}
+	return NULL;
+}
+
+/* An integer literal the way libconfig writes one: [-+]digits or 0xHEX,
+ * optionally L or LL. False when it does not fit 64 bits. */
+static bool parse_integer(const char *text, long long *out)
+{
+	const char *p = text;
+	bool neg = *p == '-';
+	p += *p == '-' || *p == '+';
+	int base = p[0] == '0' && (p[1] == 'x' || p[1] == 'X') ? 16 : 10;
+	const char *digits = base == 16 ? p + 2 : p;
+	char *end;
+	errno = 0;
+	unsigned long long u = strtoull(digits, &end, base);
+	if (errno || end == digits || !((*digits >= '0' && *digits <= '9') ||
+					(base == 16 && strchr("abcdefABCDEF", *digits))) ||
+	    (strcmp(end, "") != 0 && strcmp(end, "L") != 0 && strcmp(end, "LL") != 0))
+		return false;
+	if (u > (unsigned long long)LLONG_MAX + neg)
+		return false;
+	*out = neg ? (long long)(0 - u) : (long long)u;
+	return true;
+}
+
+/* Every integer setting comes through here: the number as written (not as
+ * libconfig kept it) must lie within [min, max]. */
+static bool int_setting(struct loader *ld, const config_setting_t *s, const char *what,
+			long long min, long long max, int *out)
+{
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64) {
-		ERR(s, "%s: expected an integer", name);
+		ERR(s, "%s: expected an integer", what);
 		return false;
 	}
 	long long v = config_setting_get_int64(s);
-	if (config_setting_type(s) == CONFIG_TYPE_INT)
-		v = config_setting_get_int(s);
-	if (v < min || v > max) {
-		ERR(s, "%s = %lld: expected an integer from %d to %d", name, v, min, max);
-		return false;
-	}
-	*out = (int)v;
-	return true;
+	char *text = as_written(ld, s);
+	if (!text)
+		text = xasprintf("%lld", v);
+	bool ok = parse_integer(text, &v) && v >= min && v <= max;
+	if (ok)
+		*out = (int)v;
+	else
+		ERR(s, "%s = %s: must be between %lld and %lld", what, text, min, max);
+	free(text);
+	return ok;
+}
+
+static bool get_int(struct loader *ld, const config_setting_t *group,
+		    const char *name, long long min, long long max, int *out)
+{
+	const config_setting_t *s = config_setting_get_member(group, name);
+	return s && int_setting(ld, s, name, min, max, out);
 }
 
 /* A string member; NULL when absent. Reports a wrong type or empty value. */
@@ -143,15 +324,9 @@ static void load_reminders(struct loader *ld, const config_setting_t *root,
 	s->reminder_days = xcalloc((size_t)config_setting_length(r) + 1, sizeof(int));
 	for (int i = 0; i < config_setting_length(r); i++) {
 		const config_setting_t *e = config_setting_get_elem(r, (unsigned)i);
-		if (config_setting_type(e) != CONFIG_TYPE_INT) {
-			ERR(e, "reminder_days: element %d: expected an integer", i + 1);
+		int v;
+		if (!int_setting(ld, e, "reminder_days", 0, 3650, &v))
 			continue;
-		}
-		int v = config_setting_get_int(e);
-		if (v < 0) {
-			ERR(e, "reminder_days: %d: expected a day count >= 0", v);
-			continue;
-		}
 		for (size_t j = 0; j < s->nreminders; j++)
 			if (s->reminder_days[j] == v)
 				ERR(e, "reminder_days: %d appears twice", v);
@@ -253,10 +428,15 @@ static void load_probes(struct loader *ld, const config_setting_t *e,
 		const char *v = config_setting_get_string(x);
 		const char *at = v ? strrchr(v, '@') : NULL;
 		char *end = NULL;
+		errno = 0;
 		long port = at ? strtol(at + 1, &end, 10) : 0;
-		if (!v || !at || at == v || !end || *end || port < 1 || port > 65535) {
+		if (!v || !at || at == v || !end || end == at + 1 || *end) {
 			ERR(x, "probes: \"%s\": expected unit@port, e.g. \"tomcat@8443\"",
 			    v ? v : "(not a string)");
+			continue;
+		}
+		if (errno || port < 1 || port > 65535) {
+			ERR(x, "probes: \"%s\": the port must be between 1 and 65535", v);
 			continue;
 		}
 		char *unit = xasprintf("%.*s", (int)(at - v), v);
@@ -378,6 +558,10 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 		return;
 	}
 	int n = config_setting_length(cl);
+	if (n == 0) {	/* monitors nothing, like a file without the list */
+		ERR(cl, "clusters = (): no cluster defined: nothing to monitor");
+		return;
+	}
 	s->clusters = xcalloc((size_t)n, sizeof *s->clusters);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(cl, (unsigned)i);
@@ -480,7 +664,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
 		"agentx", "cleanup", "user", "probe_timeout", "probe_concurrency",
 		"api_timeout", "stale_after", "notify_rate", "notify_inflight", NULL };
-	struct loader ld_ = { path, diag, NULL }, *ld = &ld_;
+	struct loader ld_ = { .path = path, .diag = diag }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
 	const config_setting_t *root;
@@ -497,8 +681,18 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 			fclose(fp);
 		return NULL;
 	}
+	struct sbuf text = { 0 };
+	char chunk[4096];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		sbuf_put(&text, chunk, got);
+	rewind(fp);
+	ld->src.text = sbuf_take(&text);
+	lex(&ld->src);
 	config_init(&cfg);
 	if (!config_read(&cfg, fp)) {
+		free(ld->src.text);
+		free(ld->src.tok);
 		push(&diag->errors, &diag->nerrors,
 		     xasprintf("%s:%d: %s", path, config_error_line(&cfg),
 			       config_error_text(&cfg)));
@@ -514,6 +708,7 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	}
 	s = settings_defaults(path);
 	root = config_root_setting(&cfg);
+	ld->root = root;
 	check_known(ld, root, known, NULL);
 
 	get_int(ld, root, "threshold_days", 0, 3650, &s->threshold_days);
@@ -555,6 +750,8 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	load_clusters(ld, root, s);
 	config_destroy(&cfg);
 	free(ld->base);
+	free(ld->src.text);
+	free(ld->src.tok);
 
 	if (diag->nerrors) {
 		uc_settings_free(s);

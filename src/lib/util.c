@@ -1,6 +1,7 @@
 /* util.c - allocation helpers: uccert treats out-of-memory as fatal. */
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,4 +211,34 @@ size_t uc_utf8_decode(const unsigned char *p, const unsigned char *end, uint32_t
 		return 0;
 	*cp = v;
 	return n;
+}
+
+/* A terminal acts on C0 controls, DEL and C1 controls (raw, or some
+ * terminals even UTF-8 encoded); a byte that is not UTF-8 can start a C1
+ * sequence on an 8-bit terminal. All of them become \xNN, per byte;
+ * printable text, UTF-8 included, is kept. */
+void sbuf_put_escaped(struct sbuf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *end = p + strlen((const char *)p);
+
+	while (p < end) {
+		uint32_t cp;
+		size_t n = uc_utf8_decode(p, end, &cp);
+		bool control = n == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f);
+		if (!control) {
+			sbuf_put(b, (const char *)p, n);
+			p += n;
+			continue;
+		}
+		for (size_t i = 0; i < (n ? n : 1); i++)
+			sbuf_printf(b, "\\x%02x", p[i]);
+		p += n ? n : 1;
+	}
+}
+
+char *uc_escape(const char *s)
+{
+	struct sbuf b = { 0 };
+	sbuf_put_escaped(&b, s);
+	return sbuf_take(&b);
 }

@@ -29,6 +29,13 @@ void sbuf_puts(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *sbuf_take(struct sbuf *b);	/* the string; b is reset */
 
+/* Text for a terminal, a log or syslog: control bytes (C0, DEL, C1 raw or
+ * UTF-8 encoded) and bytes that are not valid UTF-8 become "\x1b"-style
+ * escapes; printable text, valid UTF-8 included, is kept. JSON output has its
+ * own escaping (jsonw). */
+void sbuf_put_escaped(struct sbuf *b, const char *s);
+char *uc_escape(const char *s);	/* malloc'd */
+
 
 /* A string-keyed hash map (open addressing); values are the caller's. */
 struct strmap {
