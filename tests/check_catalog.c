@@ -57,6 +57,33 @@ START_TEST(test_unit)
 	ck_assert_int_eq(u->impact, expected[_i].impact);
 	ck_assert_ptr_nonnull(u->function);
 	ck_assert_uint_gt(strlen(u->function), 10);
+	/* what deleting a trust certificate affects is said for every store */
+	if (u->store == UC_STORE_TRUST)
+		ck_assert_ptr_nonnull(u->removal);
+	else
+		ck_assert_ptr_null(u->removal);
+}
+END_TEST
+
+/* TAC 214231 / Administration Guide / Security Guide: deleting from these
+ * stores is not free of consequences. */
+START_TEST(test_trust_removal)
+{
+	static const struct { const char *unit, *says; } cases[] = {
+		{ "tomcat-trust", "restart Cisco Tomcat" },
+		{ "CAPF-trust", "restart Cisco Certificate Authority Proxy Function" },
+		{ "CAPF-trust", "endpoints" },
+		{ "ipsec-trust", "before release 14" },
+		{ "ipsec-trust", "DRF Local" },
+		{ "Phone-Edge-trust", "delivered to the phones" },
+		{ "Phone-VPN-trust", "delivered to the phones" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct uc_unit *u = uc_unit_find(cases[i].unit);
+		ck_assert_msg(strstr(u->removal, cases[i].says) != NULL, "%s: \"%s\" does not say \"%s\"",
+			      cases[i].unit, u->removal, cases[i].says);
+	}
+	ck_assert_ptr_null(strstr(uc_unit_find("CAPF-trust")->removal, "no phone"));
 }
 END_TEST
 
@@ -151,6 +178,7 @@ Suite *catalog_suite(void)
 
 	tcase_add_loop_test(tc, test_unit, 0, NEXPECTED);
 	tcase_add_test(tc, test_no_extra_units);
+	tcase_add_test(tc, test_trust_removal);
 	tcase_add_test(tc, test_lookup_case_insensitive);
 	tcase_add_test(tc, test_lookup_unknown);
 	tcase_add_test(tc, test_store_guess);

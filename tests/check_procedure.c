@@ -373,6 +373,42 @@ START_TEST(usb_tokens_from_14)
 }
 END_TEST
 
+/* TAC 214231 / Administration Guide 12.5(1)SU3 / Security Guide 14SU2:
+ * what follows deleting trust certificates. */
+START_TEST(trust_followups)
+{
+	const struct uc_trust_followup *f;
+	size_t n;
+
+	f = uc_trust_followups("tomcat-trust", &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(f[0].target, UC_TARGET_NODE);
+	ck_assert_str_eq(f[0].command, "utils service restart Cisco Tomcat");
+	f = uc_trust_followups("capf-trust", &n);	/* any case */
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(f[0].command, "utils service restart Cisco Certificate Authority Proxy Function");
+	ck_assert_ptr_nonnull(strstr(f[0].note, "endpoints"));
+	f = uc_trust_followups("ipsec-trust", &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(f[0].target, UC_TARGET_PUBLISHER);
+	ck_assert_str_eq(f[0].command, "utils service restart Cisco DRF Master");
+	ck_assert_str_eq(f[1].command, "utils service restart Cisco DRF Local");
+	ck_assert(!uc_release_applies(f[0].from, f[0].until, R(14, 0, 0)));
+	ck_assert(uc_release_applies(f[1].from, f[1].until, R(12, 5, 0)));
+	for (int i = 0; i < 2; i++) {
+		const char *u = i ? "Phone-VPN-trust" : "Phone-Edge-trust";
+		f = uc_trust_followups(u, &n);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_ptr_null(f[0].command);
+		ck_assert_ptr_nonnull(strstr(f[0].note, "delivered to the phones"));
+	}
+	ck_assert_ptr_null(uc_trust_followups("CallManager-trust", &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(uc_trust_followups("vendor-trust", &n));
+	ck_assert_ptr_null(uc_trust_followups("tomcat", &n));
+}
+END_TEST
+
 /* Reference section 3, mixed mode with USB eTokens. */
 START_TEST(impact_matrix)
 {
@@ -430,6 +466,7 @@ static Suite *procedure_suite(void)
 	tcase_add_test(tc, capf_tvs_restarts);
 	tcase_add_test(tc, ctl_tokenless_restarts);
 	tcase_add_test(tc, usb_tokens_from_14);
+	tcase_add_test(tc, trust_followups);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,8 @@ struct uc_unit {
 	enum uc_store store;
 	enum uc_impact impact;
 	const char *function;	/* one line: what it secures */
+	const char *removal;	/* trust stores: what deleting a certificate
+				 * from it affects; NULL for own units */
 };
 
 extern const struct uc_unit uc_units[];

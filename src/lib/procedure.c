@@ -452,6 +452,37 @@ const char *uc_mode_adjustment(enum uc_security_mode mode)
 	}
 }
 
+/* ---- after deleting trust certificates ----
+ * [TAC] "Delete expired trust certificates", [ADM125] "Manage
+ * Certificates", [SEC14] "Certificates": tomcat-trust -> restart Cisco
+ * Tomcat; CAPF-trust -> restart CAPF (endpoints affected); ipsec-trust ->
+ * DRF Master and Local (DRF uses ipsec before 14 only); Phone-Edge-trust
+ * and Phone-VPN-trust certificates are delivered to the phones. */
+
+static const struct uc_trust_followup trust_followups[] = {
+	{ "tomcat-trust", NODE, RESTART "Cisco Tomcat", "web pages down for up to 30 minutes", 0, 0 },
+	{ "CAPF-trust", NODE, RESTART "Cisco Certificate Authority Proxy Function", "endpoints that authenticate through CAPF are affected while it restarts", 0, 0 },
+	{ "ipsec-trust", PUB, RESTART "Cisco DRF Master", "DRF uses ipsec before release 14", 0, R14 },
+	{ "ipsec-trust", NODE, RESTART "Cisco DRF Local", "DRF uses ipsec before release 14", 0, R14 },
+	{ "Phone-Edge-trust", NODE, NULL, "Phone-Edge-trust certificates are delivered to the phones: check that no phone connecting through the edge (mobile and remote access) still relies on the deleted one.", 0, 0 },
+	{ "Phone-VPN-trust", NODE, NULL, "Phone-VPN-trust certificates are delivered to the phones: check that no phone using the VPN still relies on the deleted one.", 0, 0 },
+};
+
+const struct uc_trust_followup *uc_trust_followups(const char *unit, size_t *n)
+{
+	const struct uc_unit *u = unit ? uc_unit_find(unit) : NULL;
+	size_t first = 0, count = 0;
+
+	for (size_t i = 0; u && i < sizeof trust_followups / sizeof trust_followups[0]; i++)
+		if (strcmp(trust_followups[i].unit, u->name) == 0) {
+			if (!count)
+				first = i;
+			count++;
+		}
+	*n = count;
+	return count ? &trust_followups[first] : NULL;
+}
+
 /* ---- phone families (reference section 2) ---- */
 
 /* 'X' stands for any digit; a trailing '*' for any rest after a space. */

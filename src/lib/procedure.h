@@ -138,6 +138,23 @@ const struct uc_phase_def *uc_phase_def(enum uc_phase phase);
  * procedure the reference is written for; NULL for mixed-usb. */
 const char *uc_mode_adjustment(enum uc_security_mode mode);
 
+/* ---- after deleting trust certificates ---- */
+
+/* What to do on a node after deleting certificates from a trust store
+ * (once per store and node). target is UC_TARGET_NODE (the node itself) or
+ * UC_TARGET_PUBLISHER (where the publisher runs it); command NULL for a
+ * note only. */
+struct uc_trust_followup {
+	const char *unit;
+	enum uc_target target;
+	const char *command;
+	const char *note;
+	unsigned from, until;
+};
+/* The follow-ups of a trust store (catalog spelling or any case), n set to
+ * their number; NULL and 0 for a store without any. */
+const struct uc_trust_followup *uc_trust_followups(const char *unit, size_t *n);
+
 /* ---- phones ---- */
 
 enum uc_family {
