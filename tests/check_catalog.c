@@ -13,6 +13,7 @@
 
 #define CUCM UC_PRODUCT_CUCM
 #define CUC UC_PRODUCT_CUC
+#define IMP UC_PRODUCT_IMP
 
 static const struct {
 	const char *name;
@@ -21,17 +22,27 @@ static const struct {
 	enum uc_impact impact;
 } expected[] = {
 	/* identity units */
-	{ "tomcat", CUCM | CUC, UC_STORE_OWN, UC_IMPACT_NONE },
-	{ "tomcat-ECDSA", CUCM | CUC, UC_STORE_OWN, UC_IMPACT_NONE },
-	{ "ipsec", CUCM | CUC, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "tomcat", CUCM | CUC | IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "tomcat-ECDSA", CUCM | CUC | IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "ipsec", CUCM | CUC | IMP, UC_STORE_OWN, UC_IMPACT_NONE },
 	{ "CallManager", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "CallManager-ECDSA", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "CAPF", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "TVS", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "ITLRecovery", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
+	/* section 7: the OAuth signing key and the IM and Presence units */
+	{ "authz", CUCM, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-ECDSA", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp-ECDSA", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp-s2s", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp-s2s-ECDSA", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-trust", IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
+	{ "cup-xmpp-trust", IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
 	/* trust stores: deleting a trust certificate touches no phone */
-	{ "tomcat-trust", CUCM | CUC, UC_STORE_TRUST, UC_IMPACT_NONE },
-	{ "ipsec-trust", CUCM | CUC, UC_STORE_TRUST, UC_IMPACT_NONE },
+	{ "tomcat-trust", CUCM | CUC | IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
+	{ "ipsec-trust", CUCM | CUC | IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
 	{ "CallManager-trust", CUCM | CUC, UC_STORE_TRUST, UC_IMPACT_NONE },
 	{ "CAPF-trust", CUCM, UC_STORE_TRUST, UC_IMPACT_NONE },
 	{ "TVS-trust", CUCM, UC_STORE_TRUST, UC_IMPACT_NONE },
@@ -158,6 +169,7 @@ START_TEST(test_names)
 	ck_assert_str_eq(uc_state_name(UC_STATE_UNREADABLE), "unreadable");
 	ck_assert_str_eq(uc_product_name(UC_PRODUCT_CUCM), "cucm");
 	ck_assert_str_eq(uc_product_name(UC_PRODUCT_CUC), "cuc");
+	ck_assert_str_eq(uc_product_name(UC_PRODUCT_IMP), "imp");
 	/* the MIB publishes these numbers */
 	ck_assert_int_eq(UC_STORE_OWN, 1);
 	ck_assert_int_eq(UC_STORE_TRUST, 2);

@@ -358,6 +358,38 @@ START_TEST(test_bad_version)
 }
 END_TEST
 
+/* System Configuration Guide 14 port usage: what an IM and Presence node
+ * presents by default, next to a CUCM publisher's. */
+START_TEST(test_imp_default_probes)
+{
+	struct loaded l;
+
+	load(&l, "clusters = (\n"
+	     "  { name = \"im\"; product = \"imp\";\n"
+	     "    nodes = ( { name = \"imp1\"; role = \"publisher\"; host = \"imp1.example.com\"; } );\n"
+	     "  },\n"
+	     "  { name = \"hq\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; host = \"pub.example.com\"; } );\n"
+	     "  }\n"
+	     ");\n");
+	ck_assert_msg(l.s != NULL, "%s", l.d.nerrors ? l.d.errors[0] : "");
+	const struct uc_cluster *im = &l.s->clusters[0], *hq = &l.s->clusters[1];
+	ck_assert_int_eq(im->product, UC_PRODUCT_IMP);
+	ck_assert_str_eq(uc_product_name(im->product), "imp");
+	const struct uc_node *n = &im->nodes[0];
+	ck_assert_uint_eq(n->nprobes, 3);
+	ck_assert_str_eq(n->probes[0].unit, "tomcat");
+	ck_assert_int_eq(n->probes[0].port, 8443);
+	ck_assert_str_eq(n->probes[1].unit, "cup-xmpp");
+	ck_assert_int_eq(n->probes[1].port, 5222);
+	ck_assert_str_eq(n->probes[2].unit, "cup-xmpp-s2s");
+	ck_assert_int_eq(n->probes[2].port, 5269);
+	ck_assert_uint_eq(hq->nodes[0].nprobes, 4);
+	ck_assert_str_eq(hq->nodes[0].probes[1].unit, "CallManager");
+	unload(&l);
+}
+END_TEST
+
 /* The CTL client with USB tokens is not supported from release 14. */
 START_TEST(test_usb_tokens_on_14)
 {
@@ -639,6 +671,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_version_parsed);
 	tcase_add_test(tc, test_version_unset);
 	tcase_add_test(tc, test_usb_tokens_on_14);
+	tcase_add_test(tc, test_imp_default_probes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -494,4 +494,36 @@ plan_text "$(R 14SU1 mixed-tokenless | sed 's/json$/conf/')" "$W/rel-14su1.txt"
 check "version text: header names the release, no markers" assert_eq "1 0 0" \
 	"$(grep -c '^Cluster hq (cucm 14SU1, mixed-tokenless)' "$W/rel-14su1.txt") $(grep -c '\[release' "$W/rel-14su1.txt") $(grep -c '^Release:' "$W/rel-14su1.txt")"
 
+# ---- 15. IM and Presence: its units are classified and planned ---------------
+mkdir -p "$W/imp"
+own "$W/imp/imp1" cup-xmpp 12
+own "$W/imp/imp1" cup-xmpp-s2s 500
+own "$W/imp/imp1" tomcat 20
+own "$W/imp/imp2" cup 25
+mkdir -p "$W/imp/imp1/cup-xmpp-trust"
+mint -o "$W/imp/imp1/cup-xmpp-trust/old-peer.pem" --cn old-peer --now "$NOW" \
+	--not-before -900d --not-after -30d
+cat > "$W/imp.conf" <<EOF
+state_dir = "$W/state";
+clusters = ( { name = "im"; product = "imp"; version = "14SU2"; nodes = (
+  { name = "imp1"; role = "publisher"; cert_dir = "$W/imp/imp1"; },
+  { name = "imp2"; role = "subscriber"; cert_dir = "$W/imp/imp2"; } ); } );
+EOF
+plan "$W/imp.conf" "$W/imp.json"
+check "IM and Presence: units planned in phase 1, nothing unplanned" assert_eq "no-phone-impact / tomcat cup cup-xmpp / []" \
+	"$(q "$W/imp.json" 'phases() + " / " + ids() + " / " + str(C[0]["unplanned"])')"
+check "IM and Presence: regen commands on the node where due" \
+	assert_eq "N@imp2:regen cup / N@imp1:regen cup-xmpp" \
+	"$(q "$W/imp.json" 'seq("cup") + " / " + seq("cup-xmpp")')"
+check "IM and Presence: tomcat without the CUCM services (TFTP, SIP OAuth, ...)" \
+	assert_eq "N@imp1:regen tomcat | N@imp1:restart Cisco Tomcat | N@imp1:restart Cisco DRF Local | N@imp1:restart Cisco SSOSP Tomcat | P@imp1:restart Cisco DRF Master" \
+	"$(q "$W/imp.json" 'seq("tomcat")')"
+check "IM and Presence: the unknown restarts are flagged" assert_eq True \
+	"$(q "$W/imp.json" 'has(step("cup-xmpp")["warnings"], "UNCONFIRMED")')"
+check "IM and Presence: product named" assert_eq "imp" "$(q "$W/imp.json" 'C[0]["product"]')"
+"$UCCERT" -q -c "$W/imp.conf" --now "$NOW" scan --json > "$W/imp-scan.json"
+check "IM and Presence: scan classifies the units" \
+	assert_eq "cup-xmpp-s2s:own:none cup-xmpp-trust:trust:none cup-xmpp:own:none" \
+	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=j["certificates"] if isinstance(j, dict) else j; print(" ".join(sorted("%s:%s:%s" % (x["unit"], x["store"], x["impact"]) for x in c if x["unit"].startswith("cup-xmpp"))))' "$W/imp-scan.json")"
+
 finish

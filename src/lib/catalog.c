@@ -12,7 +12,9 @@
 #include "catalog.h"
 
 #define BOTH (UC_PRODUCT_CUCM | UC_PRODUCT_CUC)
+#define EVERY (UC_PRODUCT_CUCM | UC_PRODUCT_CUC | UC_PRODUCT_IMP)
 #define CUCM UC_PRODUCT_CUCM
+#define IMP UC_PRODUCT_IMP
 #define OWN UC_STORE_OWN
 #define TRUST UC_STORE_TRUST
 #define NONE UC_IMPACT_NONE
@@ -26,11 +28,11 @@
 #define NO_EFFECT "Cisco's documents name no restart and no effect on phones"
 
 const struct uc_unit uc_units[] = {
-	{ "tomcat", BOTH, OWN, NONE,
+	{ "tomcat", EVERY, OWN, NONE,
 	  "HTTPS web services: administration, OS admin and user pages (and DRF from 14)", NULL },
-	{ "tomcat-ECDSA", BOTH, OWN, NONE,
+	{ "tomcat-ECDSA", EVERY, OWN, NONE,
 	  "HTTPS web services with an ECDSA key", NULL },
-	{ "ipsec", BOTH, OWN, NONE,
+	{ "ipsec", EVERY, OWN, NONE,
 	  "DRF backup and restore between nodes (before 14), IPsec and SRTP towards gateways", NULL },
 	{ "CallManager", CUCM, OWN, CTL,
 	  "server identity: SIP/SCCP TLS, TFTP configuration signing, CTI, IM&P and Unity Connection links", NULL },
@@ -42,10 +44,28 @@ const struct uc_unit uc_units[] = {
 	  "Trust Verification Service: validates certificates for phones; bundled into the ITL", NULL },
 	{ "ITLRecovery", CUCM, OWN, CTL,
 	  "signs the ITL and CTL files and SAML assertions; publisher only", NULL },
-	{ "tomcat-trust", BOTH, TRUST, NONE,
+	/* Security Guide 14SU2 "Certificates" (authz: OAuth access-token
+	 * signing key, "set key regen authz signing"); IM and Presence units
+	 * as the Security Guide and the certificate reference section 7 list
+	 * them. Renewing none of them touches a phone's CTL or ITL. */
+	{ "authz", CUCM, OWN, NONE,
+	  "OAuth access-token signing key (SIP OAuth, Jabber, mobile and remote access)", NULL },
+	{ "cup", IMP, OWN, NONE,
+	  "IM and Presence SIP proxy: SIP TLS towards CUCM and federated SIP peers", NULL },
+	{ "cup-ECDSA", IMP, OWN, NONE,
+	  "IM and Presence SIP proxy with an ECDSA key", NULL },
+	{ "cup-xmpp", IMP, OWN, NONE,
+	  "IM and Presence XMPP client connections (Jabber, port 5222)", NULL },
+	{ "cup-xmpp-ECDSA", IMP, OWN, NONE,
+	  "IM and Presence XMPP client connections with an ECDSA key", NULL },
+	{ "cup-xmpp-s2s", IMP, OWN, NONE,
+	  "IM and Presence XMPP federation between servers (port 5269)", NULL },
+	{ "cup-xmpp-s2s-ECDSA", IMP, OWN, NONE,
+	  "IM and Presence XMPP federation with an ECDSA key", NULL },
+	{ "tomcat-trust", EVERY, TRUST, NONE,
 	  "CAs and peers trusted by the web services",
 	  "restart Cisco Tomcat on the node afterwards (web pages down for up to 30 minutes); no phone impact" },
-	{ "ipsec-trust", BOTH, TRUST, NONE,
+	{ "ipsec-trust", EVERY, TRUST, NONE,
 	  "peers trusted for DRF and IPsec; holds every node's own ipsec certificate",
 	  "before release 14: restart Cisco DRF Master (publisher) and Cisco DRF Local afterwards; no phone impact" },
 	{ "CallManager-trust", BOTH, TRUST, NONE,
@@ -80,6 +100,12 @@ const struct uc_unit uc_units[] = {
 	  NO_EFFECT },
 	{ "userlicensing-trust", CUCM, TRUST, NONE,
 	  "licensing servers trusted for user licensing",
+	  NO_EFFECT },
+	{ "cup-trust", IMP, TRUST, NONE,
+	  "SIP peers and CAs trusted by the IM and Presence SIP proxy",
+	  NO_EFFECT },
+	{ "cup-xmpp-trust", IMP, TRUST, NONE,
+	  "XMPP clients' and federated servers' CAs trusted by IM and Presence",
 	  NO_EFFECT },
 };
 
@@ -133,5 +159,12 @@ const char *uc_state_name(enum uc_state s)
 
 const char *uc_product_name(enum uc_product p)
 {
-	return p == UC_PRODUCT_CUC ? "cuc" : "cucm";
+	switch (p) {
+	case UC_PRODUCT_CUC:
+		return "cuc";
+	case UC_PRODUCT_IMP:
+		return "imp";
+	default:
+		return "cucm";
+	}
 }

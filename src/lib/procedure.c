@@ -17,18 +17,27 @@
 
 /* ---- regen commands, one per own unit of the catalog ---- */
 
-static const char *const regen_commands[] = {
-	"set cert regen tomcat",
-	"set cert regen tomcat-ECDSA",
-	"set cert regen ipsec",
-	"set cert regen CallManager",
-	"set cert regen CallManager-ECDSA",
-	"set cert regen CAPF",
-	"set cert regen TVS",
-	"set cert regen ITLRecovery",
+/* [CLI] "set cert regen <unit>"; the OAuth signing key is a key, not a
+ * certificate: [SEC14] "set key regen authz signing". */
+static const struct {
+	const char *unit, *command;
+} regen_commands[] = {
+	{ "tomcat", "set cert regen tomcat" },
+	{ "tomcat-ECDSA", "set cert regen tomcat-ECDSA" },
+	{ "ipsec", "set cert regen ipsec" },
+	{ "CallManager", "set cert regen CallManager" },
+	{ "CallManager-ECDSA", "set cert regen CallManager-ECDSA" },
+	{ "CAPF", "set cert regen CAPF" },
+	{ "TVS", "set cert regen TVS" },
+	{ "ITLRecovery", "set cert regen ITLRecovery" },
+	{ "authz", "set key regen authz signing" },
+	{ "cup", "set cert regen cup" },
+	{ "cup-ECDSA", "set cert regen cup-ECDSA" },
+	{ "cup-xmpp", "set cert regen cup-xmpp" },
+	{ "cup-xmpp-ECDSA", "set cert regen cup-xmpp-ECDSA" },
+	{ "cup-xmpp-s2s", "set cert regen cup-xmpp-s2s" },
+	{ "cup-xmpp-s2s-ECDSA", "set cert regen cup-xmpp-s2s-ECDSA" },
 };
-
-#define REGEN_PREFIX "set cert regen "
 
 const char *uc_regen_command(const char *unit)
 {
@@ -37,8 +46,8 @@ const char *uc_regen_command(const char *unit)
 	if (!u || u->store != UC_STORE_OWN)
 		return NULL;
 	for (size_t i = 0; i < sizeof regen_commands / sizeof regen_commands[0]; i++)
-		if (strcmp(regen_commands[i] + strlen(REGEN_PREFIX), u->name) == 0)
-			return regen_commands[i];
+		if (strcmp(regen_commands[i].unit, u->name) == 0)
+			return regen_commands[i].command;
 	return NULL;
 }
 
@@ -164,6 +173,39 @@ static const struct uc_note_def ipsec_notes[] = {
 	{ 0 },
 };
 
+/* [SEC14] "Certificates": the OAuth signing key is regenerated with
+ * "set key regen authz signing". Which services must restart afterwards,
+ * and what Jabber and mobile clients notice, uccert's sources do not say. */
+static const struct uc_action_def authz_actions[] = {
+	{ NODE, "set key regen authz signing", NULL, ANY, 0, 0 },
+	{ 0 },
+};
+static const struct uc_note_def authz_notes[] = {
+	{ REMARK, ANY, "authz is a signing key, not a certificate: it signs OAuth access and refresh tokens (SIP OAuth, Jabber, mobile and remote access).", 0, 0 },
+	{ WARNING, ANY, "UNCONFIRMED: uccert's sources name no service restart after regenerating the OAuth signing key, nor whether clients must sign in again; check the Security Guide of your release.", 0, 0 },
+	{ 0 },
+};
+
+/* IM and Presence units: "set cert regen <unit>" [CLI]. The services to
+ * restart afterwards are not in uccert's sources: say so. */
+#define IMP_UNCONFIRMED "UNCONFIRMED: uccert's sources name no IM and Presence service restart after this regeneration; check the IM and Presence configuration guide of your release for the services that use this certificate."
+static const struct uc_note_def imp_notes[] = {
+	{ REMARK, ANY, "IM and Presence certificate: no phone impact; renew it on each IM and Presence node where it is due.", 0, 0 },
+	{ WARNING, ANY, IMP_UNCONFIRMED, 0, 0 },
+	{ 0 },
+};
+#define IMP_ACTIONS(name, unit) \
+	static const struct uc_action_def name[] = { \
+		{ NODE, "set cert regen " unit, NULL, ANY, 0, 0 }, \
+		{ 0 }, \
+	}
+IMP_ACTIONS(cup_actions, "cup");
+IMP_ACTIONS(cup_ecdsa_actions, "cup-ECDSA");
+IMP_ACTIONS(cup_xmpp_actions, "cup-xmpp");
+IMP_ACTIONS(cup_xmpp_ecdsa_actions, "cup-xmpp-ECDSA");
+IMP_ACTIONS(cup_xmpp_s2s_actions, "cup-xmpp-s2s");
+IMP_ACTIONS(cup_xmpp_s2s_ecdsa_actions, "cup-xmpp-s2s-ECDSA");
+
 /* [SEC14] "Certificates", regenerate CallManager: 14 restarts CallManager,
  * CTIManager and HAProxy; 14SU1 and later HAProxy only (CallManager-ECDSA:
  * CallManager and HAProxy). [TAC] "CallManager Certificate" adds TVS and
@@ -283,6 +325,22 @@ static const struct uc_step_def steps[] = {
 	  "Regenerate ipsec", false, false, ipsec_actions, ipsec_notes,
 	  "No phone impact; the DRF services (before 14) or IPsec (14 and later) restart.",
 	  "show cert own ipsec shows the new notAfter on each node; the next DRF backup succeeds." },
+	{ UC_STEP_AUTHZ, "authz", "authz", UC_PHASE_NO_PHONE_IMPACT,
+	  "Regenerate the OAuth signing key (authz)", false, false, authz_actions, authz_notes,
+	  "OAuth tokens are signed with the new key.",
+	  "show cert own authz (or the OS administration certificate list) shows the new key's date." },
+#define IMP_STEP(kind, unit, actions) \
+	{ kind, unit, unit, UC_PHASE_NO_PHONE_IMPACT, "Regenerate " unit, true, false, \
+	  actions, imp_notes, \
+	  "The IM and Presence node presents the new " unit " certificate once the services that use it have restarted.", \
+	  "show cert own " unit " on the IM and Presence node shows the new notAfter." }
+	IMP_STEP(UC_STEP_CUP, "cup", cup_actions),
+	IMP_STEP(UC_STEP_CUP_ECDSA, "cup-ECDSA", cup_ecdsa_actions),
+	IMP_STEP(UC_STEP_CUP_XMPP, "cup-xmpp", cup_xmpp_actions),
+	IMP_STEP(UC_STEP_CUP_XMPP_ECDSA, "cup-xmpp-ECDSA", cup_xmpp_ecdsa_actions),
+	IMP_STEP(UC_STEP_CUP_XMPP_S2S, "cup-xmpp-s2s", cup_xmpp_s2s_actions),
+	IMP_STEP(UC_STEP_CUP_XMPP_S2S_ECDSA, "cup-xmpp-s2s-ECDSA", cup_xmpp_s2s_ecdsa_actions),
+#undef IMP_STEP
 	{ UC_STEP_ITLRECOVERY, "ITLRecovery", "ITLRecovery", UC_PHASE_CTL_ITL,
 	  "Regenerate ITLRecovery", false, false, itlrecovery_actions, itlrecovery_notes,
 	  "Phones are reset twice and receive trust files signed by the new ITLRecovery certificate.",

@@ -213,22 +213,41 @@ static void load_phones(struct loader *ld, const config_setting_t *cs,
 	}
 }
 
-/* What a node's TLS ports present when probes is not set (CUCM System
- * Configuration Guide, port usage): web on 8443, SIP TLS 5061, TVS 2445,
- * CAPF 3804 on the publisher; Unity Connection: the web only. */
+/* What a node's TLS ports present when probes is not set (System
+ * Configuration Guide 14, "TCP and UDP Port Usage"): web on 8443, SIP TLS
+ * 5061, TVS 2445, CAPF 3804 on the publisher; Unity Connection: the web
+ * only; IM and Presence: the web, XMPP client connections on 5222
+ * (cup-xmpp) and XMPP federation on 5269 (cup-xmpp-s2s). */
+struct default_probe {
+	const char *unit;
+	int port;
+	bool publisher_only;
+};
+static const struct default_probe cucm_probes[] = {
+	{ "tomcat", 8443, false }, { "CallManager", 5061, false },
+	{ "TVS", 2445, false }, { "CAPF", 3804, true },
+};
+static const struct default_probe imp_probes[] = {
+	{ "tomcat", 8443, false }, { "cup-xmpp", 5222, false }, { "cup-xmpp-s2s", 5269, false },
+};
+
 static void default_probes(const struct uc_cluster *c, struct uc_node *nd)
 {
-	static const struct { const char *unit; int port; bool publisher_only; } cucm[] = {
-		{ "tomcat", 8443, false }, { "CallManager", 5061, false },
-		{ "TVS", 2445, false }, { "CAPF", 3804, true },
-	};
-	size_t n = c->product == UC_PRODUCT_CUC ? 1 : sizeof cucm / sizeof cucm[0];
+	const struct default_probe *d = cucm_probes;
+	size_t n = sizeof cucm_probes / sizeof cucm_probes[0];
+
+	if (c->product == UC_PRODUCT_CUC) {
+		n = 1;
+	} else if (c->product == UC_PRODUCT_IMP) {
+		d = imp_probes;
+		n = sizeof imp_probes / sizeof imp_probes[0];
+	}
 	nd->probes = xcalloc(n, sizeof *nd->probes);
 	for (size_t i = 0; i < n; i++) {
-		if (cucm[i].publisher_only && nd->role != UC_ROLE_PUBLISHER)
+		if (d[i].publisher_only && nd->role != UC_ROLE_PUBLISHER)
 			continue;
-		nd->probes[nd->nprobes].unit = xstrdup(cucm[i].unit);
-		nd->probes[nd->nprobes++].port = cucm[i].port;
+		nd->probes[nd->nprobes].unit = xstrdup(d[i].unit);
+		nd->probes[nd->nprobes++].port = d[i].port;
 	}
 }
 
@@ -421,7 +440,7 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 {
 	static const char *const known[] = { "name", "product", "security_mode",
 		"version", "nodes", "phones", NULL };
-	static const char *const products[] = { "cucm", "cuc", NULL };
+	static const char *const products[] = { "cucm", "cuc", "imp", NULL };
 	static const char *const modes[] = { "non-secure", "mixed-usb",
 		"mixed-tokenless", NULL };
 	const config_setting_t *cl = config_setting_get_member(root, "clusters");
@@ -451,7 +470,7 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 		int p = 1, m = UC_SECURITY_NON_SECURE;
 		if (prod && !parse_enum(prod, products, &p))
 			ERR(config_setting_get_member(e, "product"),
-			    "product = \"%s\": expected \"cucm\" or \"cuc\"", prod);
+			    "product = \"%s\": expected \"cucm\", \"cuc\" or \"imp\"", prod);
 		if (mode && !parse_enum(mode, modes, &m))
 			ERR(config_setting_get_member(e, "security_mode"),
 			    "security_mode = \"%s\": expected \"non-secure\", \"mixed-usb\" or \"mixed-tokenless\"",
@@ -469,7 +488,7 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 				    name, s->clusters[j].line);
 		struct uc_cluster *c = &s->clusters[s->nclusters++];
 		c->name = xstrdup(name);
-		c->product = p == 2 ? UC_PRODUCT_CUC : UC_PRODUCT_CUCM;
+		c->product = p == 2 ? UC_PRODUCT_CUC : p == 3 ? UC_PRODUCT_IMP : UC_PRODUCT_CUCM;
 		c->security_mode = (enum uc_security_mode)m;
 		c->release = version ? uc_release_code(&rel) : 0;
 		/* Security Guide 14SU2, "Certificates" (CTL client): the USB-token
