@@ -239,6 +239,31 @@ check "release 14: Tomcat restarts only, no DRF" \
 	"$(grep '^  utils ' "$W/dry14.txt" | sed 's/^  //' | paste -sd '|' -)"
 VER=12.5 conf "$W/hq125.conf" "$C" "$Q"
 VER=
+# a subscriber's ipsec-trust and CAPF-trust: DRF Local there, DRF Master
+# named for the publisher, CAPF restarted on the node
+C2=$W/drf
+cert "$C2/cucm-pub/tomcat/tomcat.pem" 300 --cn cucm-pub.example.com
+cert "$C2/cucm-sub1/ipsec-trust/old-peer.pem" -30 --cn old-peer
+cert "$C2/cucm-sub1/CAPF-trust/old-ca.pem" -30 --cn "Old CAPF CA" --ca
+VER=12.5 conf "$W/drf.conf" "$C2" "$W/q-drf"
+VER=
+run "$W/drf.txt" -c "$W/drf.conf" --now "$NOW" cleanup
+cat > "$W/drf.expected" <<'EOF'
+  # hq/cucm-sub1
+  set cert delete CAPF-trust old-ca.pem
+  set cert delete ipsec-trust old-peer.pem
+  # after deleting from CAPF-trust: restart Cisco Certificate Authority Proxy Function afterwards; endpoints that authenticate through CAPF are affected
+  utils service restart Cisco Certificate Authority Proxy Function
+  # after deleting from ipsec-trust: before release 14: restart Cisco DRF Master (publisher) and Cisco DRF Local afterwards; no phone impact
+  # on the publisher cucm-pub: utils service restart Cisco DRF Master
+  utils service restart Cisco DRF Local
+EOF
+check "subscriber: CAPF restart, DRF Local here, DRF Master named for the publisher" \
+	assert_eq "$(cat "$W/drf.expected")" "$(sed -n '/^Platform commands/,/^$/p' "$W/drf.txt" | sed '1d;/^$/d')"
+run "$W/drf.json" -c "$W/drf.conf" --now "$NOW" cleanup --json
+check "subscriber json: where each follow-up runs" \
+	assert_eq "CAPF-trust@cucm-sub1 ipsec-trust@cucm-pub ipsec-trust@cucm-sub1" \
+	"$(q "$W/drf.json" '" ".join(f["unit"] + "@" + f["runs_on"] for f in j["commands"][0]["follow_up"])')"
 run "$W/dry125.txt" -c "$W/hq125.conf" --now "$NOW" cleanup
 check "release 12.5: DRF Master and Local without a release marker" \
 	assert_eq "utils service restart Cisco DRF Master|utils service restart Cisco DRF Local|utils service restart Cisco Tomcat|utils service restart Cisco Tomcat|0" \
