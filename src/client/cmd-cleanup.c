@@ -198,8 +198,8 @@ struct followup {
 	const struct uc_trust_followup *f;
 	const char *runs_on;	/* node name; NULL: publisher not configured */
 	bool here;		/* runs on this node */
-	const char *releases;	/* the range when version is not set, else NULL */
-	char range[64];
+	char range[64];		/* the releases it applies to when version is
+				 * not set; "" otherwise */
 };
 
 static size_t node_followups(const struct report *r, size_t i, struct followup **out)
@@ -233,9 +233,9 @@ static size_t node_followups(const struct report *r, size_t i, struct followup *
 			fu->f = &f[k];
 			fu->runs_on = f[k].target == UC_TARGET_PUBLISHER ? pub : nd->name;
 			fu->here = f[k].target != UC_TARGET_PUBLISHER || nd->role == UC_ROLE_PUBLISHER;
-			fu->releases = !c->release && (f[k].from || f[k].until)
-				? uc_release_range(f[k].from, f[k].until, fu->range, sizeof fu->range)
-				: NULL;
+			fu->range[0] = '\0';
+			if (!c->release && (f[k].from || f[k].until))
+				uc_release_range(f[k].from, f[k].until, fu->range, sizeof fu->range);
 		}
 	}
 	*out = v;
@@ -256,7 +256,7 @@ static void json_followups(struct jsonw *w, const struct report *r, size_t i)
 		jw_kstring(w, "command", v[k].f->command);
 		jw_kstring(w, "runs_on", v[k].f->command ? v[k].runs_on : NULL);
 		jw_kstring(w, "note", v[k].f->note);
-		jw_kstring(w, "releases", v[k].releases);
+		jw_kstring(w, "releases", v[k].range[0] ? v[k].range : NULL);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -273,8 +273,8 @@ static void text_followups(const struct report *r, size_t i)
 			printf("  # after deleting from %s: %s\n", v[k].store->name, v[k].store->removal);
 		if (!v[k].f->command)
 			continue;
-		if (v[k].releases)
-			printf("  # only %s (version not set in uccert.conf):\n", v[k].releases);
+		if (v[k].range[0])
+			printf("  # only %s (version not set in uccert.conf):\n", v[k].range);
 		if (v[k].here)
 			printf("  %s\n", v[k].f->command);
 		else
