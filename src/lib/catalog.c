@@ -43,7 +43,7 @@ const struct uc_unit uc_units[] = {
 	{ "TVS", CUCM, OWN, CTL,
 	  "Trust Verification Service: validates certificates for phones; bundled into the ITL", NULL },
 	{ "ITLRecovery", CUCM, OWN, CTL,
-	  "signs the ITL and CTL files and SAML assertions; publisher only", NULL },
+	  "signs the ITL and CTL files and SAML assertions; generated on the publisher (from 12.5 distributed to the subscribers)", NULL },
 	/* Security Guide 14SU2 "Certificates" (authz: OAuth access-token
 	 * signing key, "set key regen authz signing"); IM and Presence units
 	 * as the Security Guide and the certificate reference section 7 list
