@@ -13,6 +13,7 @@
 
 #define CUCM UC_PRODUCT_CUCM
 #define CUC UC_PRODUCT_CUC
+#define IMP UC_PRODUCT_IMP
 
 static const struct {
 	const char *name;
@@ -21,17 +22,27 @@ static const struct {
 	enum uc_impact impact;
 } expected[] = {
 	/* identity units */
-	{ "tomcat", CUCM | CUC, UC_STORE_OWN, UC_IMPACT_NONE },
-	{ "tomcat-ECDSA", CUCM | CUC, UC_STORE_OWN, UC_IMPACT_NONE },
-	{ "ipsec", CUCM | CUC, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "tomcat", CUCM | CUC | IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "tomcat-ECDSA", CUCM | CUC | IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "ipsec", CUCM | CUC | IMP, UC_STORE_OWN, UC_IMPACT_NONE },
 	{ "CallManager", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "CallManager-ECDSA", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "CAPF", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "TVS", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
 	{ "ITLRecovery", CUCM, UC_STORE_OWN, UC_IMPACT_CTL_ITL },
+	/* section 7: the OAuth signing key and the IM and Presence units */
+	{ "authz", CUCM, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-ECDSA", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp-ECDSA", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp-s2s", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-xmpp-s2s-ECDSA", IMP, UC_STORE_OWN, UC_IMPACT_NONE },
+	{ "cup-trust", IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
+	{ "cup-xmpp-trust", IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
 	/* trust stores: deleting a trust certificate touches no phone */
-	{ "tomcat-trust", CUCM | CUC, UC_STORE_TRUST, UC_IMPACT_NONE },
-	{ "ipsec-trust", CUCM | CUC, UC_STORE_TRUST, UC_IMPACT_NONE },
+	{ "tomcat-trust", CUCM | CUC | IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
+	{ "ipsec-trust", CUCM | CUC | IMP, UC_STORE_TRUST, UC_IMPACT_NONE },
 	{ "CallManager-trust", CUCM | CUC, UC_STORE_TRUST, UC_IMPACT_NONE },
 	{ "CAPF-trust", CUCM, UC_STORE_TRUST, UC_IMPACT_NONE },
 	{ "TVS-trust", CUCM, UC_STORE_TRUST, UC_IMPACT_NONE },
@@ -57,6 +68,33 @@ START_TEST(test_unit)
 	ck_assert_int_eq(u->impact, expected[_i].impact);
 	ck_assert_ptr_nonnull(u->function);
 	ck_assert_uint_gt(strlen(u->function), 10);
+	/* what deleting a trust certificate affects is said for every store */
+	if (u->store == UC_STORE_TRUST)
+		ck_assert_ptr_nonnull(u->removal);
+	else
+		ck_assert_ptr_null(u->removal);
+}
+END_TEST
+
+/* TAC 214231 / Administration Guide / Security Guide: deleting from these
+ * stores is not free of consequences. */
+START_TEST(test_trust_removal)
+{
+	static const struct { const char *unit, *says; } cases[] = {
+		{ "tomcat-trust", "restart Cisco Tomcat" },
+		{ "CAPF-trust", "restart Cisco Certificate Authority Proxy Function" },
+		{ "CAPF-trust", "endpoints" },
+		{ "ipsec-trust", "before release 14" },
+		{ "ipsec-trust", "DRF Local" },
+		{ "Phone-Edge-trust", "delivered to the phones" },
+		{ "Phone-VPN-trust", "delivered to the phones" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct uc_unit *u = uc_unit_find(cases[i].unit);
+		ck_assert_msg(strstr(u->removal, cases[i].says) != NULL, "%s: \"%s\" does not say \"%s\"",
+			      cases[i].unit, u->removal, cases[i].says);
+	}
+	ck_assert_ptr_null(strstr(uc_unit_find("CAPF-trust")->removal, "no phone"));
 }
 END_TEST
 
@@ -131,6 +169,7 @@ START_TEST(test_names)
 	ck_assert_str_eq(uc_state_name(UC_STATE_UNREADABLE), "unreadable");
 	ck_assert_str_eq(uc_product_name(UC_PRODUCT_CUCM), "cucm");
 	ck_assert_str_eq(uc_product_name(UC_PRODUCT_CUC), "cuc");
+	ck_assert_str_eq(uc_product_name(UC_PRODUCT_IMP), "imp");
 	/* the MIB publishes these numbers */
 	ck_assert_int_eq(UC_STORE_OWN, 1);
 	ck_assert_int_eq(UC_STORE_TRUST, 2);
@@ -151,6 +190,7 @@ Suite *catalog_suite(void)
 
 	tcase_add_loop_test(tc, test_unit, 0, NEXPECTED);
 	tcase_add_test(tc, test_no_extra_units);
+	tcase_add_test(tc, test_trust_removal);
 	tcase_add_test(tc, test_lookup_case_insensitive);
 	tcase_add_test(tc, test_lookup_unknown);
 	tcase_add_test(tc, test_store_guess);

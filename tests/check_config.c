@@ -371,6 +371,141 @@ START_TEST(test_unknown_security_mode)
 }
 END_TEST
 
+START_TEST(test_version_parsed)
+{
+	static const struct { const char *text; unsigned code; const char *back; } ok[] = {
+		{ "12.5", UC_RELEASE(12, 5, 0), "12.5" },
+		{ "12.5(1)SU3", UC_RELEASE(12, 5, 3), "12.5SU3" },
+		{ "14", UC_RELEASE(14, 0, 0), "14" },
+		{ "14SU2", UC_RELEASE(14, 0, 2), "14SU2" },
+		{ "14su1", UC_RELEASE(14, 0, 1), "14SU1" },
+		{ "15", UC_RELEASE(15, 0, 0), "15" },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		struct loaded l;
+		char buf[24];
+		char *text = tk_printf("clusters = (\n"
+				       "  { name = \"hq\"; version = \"%s\";\n"
+				       "    nodes = ( { name = \"pub\"; role = \"publisher\"; cert_dir = \"/a\"; } );\n"
+				       "  }\n"
+				       ");\n", ok[i].text);
+		load(&l, text);
+		ck_assert_msg(l.s != NULL, "%s: %s", ok[i].text, l.d.nerrors ? l.d.errors[0] : "");
+		ck_assert_uint_eq(l.s->clusters[0].release, ok[i].code);
+		ck_assert_str_eq(uc_release_text(l.s->clusters[0].release, buf, sizeof buf), ok[i].back);
+		unload(&l);
+		free(text);
+	}
+	/* ordering: 14 < 14SU1 < 15, 12.5SU3 < 14 */
+	ck_assert_uint_lt(UC_RELEASE(14, 0, 0), UC_RELEASE(14, 0, 1));
+	ck_assert_uint_lt(UC_RELEASE(14, 0, 3), UC_RELEASE(15, 0, 0));
+	ck_assert_uint_lt(UC_RELEASE(12, 5, 3), UC_RELEASE(14, 0, 0));
+}
+END_TEST
+
+START_TEST(test_version_unset)
+{
+	struct loaded l;
+
+	load(&l, MINIMAL_CLUSTERS);
+	ck_assert_ptr_nonnull(l.s);
+	ck_assert_uint_eq(l.s->clusters[0].release, 0);
+	unload(&l);
+}
+END_TEST
+
+START_TEST(test_bad_version)
+{
+	static const char *const bad[] = { "fourteen", "14SU", "14.", "12.5(1", "7",
+		"14 SU2", "14SU2a", "v14", "100" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct loaded l;
+		char *text = tk_printf("clusters = (\n"
+				       "  { name = \"hq\";\n"
+				       "    nodes = ( { name = \"pub\"; role = \"publisher\"; cert_dir = \"/a\"; } );\n"
+				       "    version = \"%s\";\n"
+				       "  }\n"
+				       ");\n", bad[i]);
+		load(&l, text);
+		assert_one_error(&l, 4, "version");
+		ck_assert_msg(strstr(l.d.errors[0], "14SU2") != NULL, "%s", l.d.errors[0]);
+		unload(&l);
+		free(text);
+	}
+	struct loaded l;
+	load(&l, "clusters = (\n"
+	     "  { name = \"hq\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; cert_dir = \"/a\"; } );\n"
+	     "    version = 14;\n"
+	     "  }\n"
+	     ");\n");
+	assert_one_error(&l, 4, "version");
+	unload(&l);
+}
+END_TEST
+
+/* System Configuration Guide 14 port usage: what an IM and Presence node
+ * presents by default, next to a CUCM publisher's. */
+START_TEST(test_imp_default_probes)
+{
+	struct loaded l;
+
+	load(&l, "clusters = (\n"
+	     "  { name = \"im\"; product = \"imp\";\n"
+	     "    nodes = ( { name = \"imp1\"; role = \"publisher\"; host = \"imp1.example.com\"; } );\n"
+	     "  },\n"
+	     "  { name = \"hq\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; host = \"pub.example.com\"; } );\n"
+	     "  }\n"
+	     ");\n");
+	ck_assert_msg(l.s != NULL, "%s", l.d.nerrors ? l.d.errors[0] : "");
+	const struct uc_cluster *im = &l.s->clusters[0], *hq = &l.s->clusters[1];
+	ck_assert_int_eq(im->product, UC_PRODUCT_IMP);
+	ck_assert_str_eq(uc_product_name(im->product), "imp");
+	const struct uc_node *n = &im->nodes[0];
+	ck_assert_uint_eq(n->nprobes, 3);
+	ck_assert_str_eq(n->probes[0].unit, "tomcat");
+	ck_assert_int_eq(n->probes[0].port, 8443);
+	ck_assert_str_eq(n->probes[1].unit, "cup-xmpp");
+	ck_assert_int_eq(n->probes[1].port, 5222);
+	ck_assert_str_eq(n->probes[2].unit, "cup-xmpp-s2s");
+	ck_assert_int_eq(n->probes[2].port, 5269);
+	ck_assert_uint_eq(hq->nodes[0].nprobes, 4);
+	ck_assert_str_eq(hq->nodes[0].probes[1].unit, "CallManager");
+	unload(&l);
+}
+END_TEST
+
+/* The CTL client with USB tokens is not supported from release 14. */
+START_TEST(test_usb_tokens_on_14)
+{
+	struct loaded l;
+
+	load(&l, "clusters = (\n"
+	     "  { name = \"hq\"; security_mode = \"mixed-usb\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; cert_dir = \"/a\"; } );\n"
+	     "    version = \"14SU1\";\n"
+	     "  }\n"
+	     ");\n");
+	ck_assert_ptr_nonnull(l.s);
+	ck_assert_uint_eq(l.d.nwarnings, 1);
+	char *prefix = tk_printf("%s:4: ", l.path);
+	ck_assert_msg(strncmp(l.d.warnings[0], prefix, strlen(prefix)) == 0, "%s", l.d.warnings[0]);
+	ck_assert_msg(strstr(l.d.warnings[0], "utils ctl set-cluster mixed-mode") != NULL, "%s",
+		      l.d.warnings[0]);
+	free(prefix);
+	unload(&l);
+	load(&l, "clusters = (\n"
+	     "  { name = \"hq\"; security_mode = \"mixed-usb\"; version = \"12.5(1)SU3\";\n"
+	     "    nodes = ( { name = \"pub\"; role = \"publisher\"; cert_dir = \"/a\"; } );\n"
+	     "  }\n"
+	     ");\n");
+	ck_assert_ptr_nonnull(l.s);
+	ck_assert_uint_eq(l.d.nwarnings, 0);
+	unload(&l);
+}
+END_TEST
+
 START_TEST(test_duplicate_node)
 {
 	struct loaded l;
@@ -634,6 +769,10 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_every_setting);
 	tcase_add_test(tc, test_ctl_itl_override_only);
 	tcase_add_test(tc, test_unknown_setting_warns);
+	tcase_add_test(tc, test_version_parsed);
+	tcase_add_test(tc, test_version_unset);
+	tcase_add_test(tc, test_usb_tokens_on_14);
+	tcase_add_test(tc, test_imp_default_probes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -644,6 +783,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_integer_in_lists);
 	tcase_add_test(tc, test_unknown_product);
 	tcase_add_test(tc, test_unknown_security_mode);
+	tcase_add_test(tc, test_bad_version);
 	tcase_add_test(tc, test_duplicate_node);
 	tcase_add_test(tc, test_missing_cert_dir);
 	tcase_add_test(tc, test_relative_paths);

@@ -57,12 +57,12 @@ make_cluster() {
 	if $ROOT; then chown 1234:2345 "$P/tomcat-trust/old-root.pem"; fi
 }
 
-# conf FILE CLUSTERDIR QUARANTINE [GRACE_DAYS]
+# conf FILE CLUSTERDIR QUARANTINE [GRACE_DAYS]; with VER set, the cluster's version
 conf() {
 	cat > "$1" <<EOF
 state_dir = "$W/state";
 cleanup = { quarantine_dir = "$3"; grace_days = ${4:-3}; };
-clusters = ( { name = "hq"; product = "cucm"; nodes = (
+clusters = ( { name = "hq"; product = "cucm"; ${VER:+version = \"$VER\";} nodes = (
   { name = "cucm-pub"; role = "publisher"; cert_dir = "$2/cucm-pub"; },
   { name = "cucm-sub1"; role = "subscriber"; cert_dir = "$2/cucm-sub1"; } ); } );
 EOF
@@ -204,17 +204,70 @@ check "dry run: reasons" assert_eq "expired 30 days ago | all 2 certificates exp
 run "$W/dry.txt" -c "$CONF" --now "$NOW" cleanup
 check "dry run text: exit 0" assert_eq 0 "$RC"
 cat > "$W/cmds.expected" <<'EOF'
-Platform commands, per node (paste into that node's CLI to silence RTMT):
+Platform commands, per node (paste into that node's CLI to silence RTMT; the restarts after the deletes):
   # hq/cucm-pub
   set cert delete ipsec-trust cucm-sub1.pem
   set cert delete tomcat-trust chain-old.pem
   set cert delete tomcat-trust old-root.pem
+  # after deleting from ipsec-trust: before release 14: restart Cisco DRF Master (publisher) and Cisco DRF Local afterwards; no phone impact
+  # only before release 14 (version not set in uccert.conf):
+  utils service restart Cisco DRF Master
+  # only before release 14 (version not set in uccert.conf):
+  utils service restart Cisco DRF Local
+  # after deleting from tomcat-trust: restart Cisco Tomcat on the node afterwards (web pages down for up to 30 minutes); no phone impact
+  utils service restart Cisco Tomcat
   # hq/cucm-sub1
   set cert delete Phone-VPN-trust asa.der
   set cert delete tomcat-trust old-root.pem
+  # after deleting from Phone-VPN-trust: its certificates are delivered to the phones: phones that use the VPN headend rely on it
+  # after deleting from tomcat-trust: restart Cisco Tomcat on the node afterwards (web pages down for up to 30 minutes); no phone impact
+  utils service restart Cisco Tomcat
 EOF
 check "dry run text: the command block" assert_eq "$(cat "$W/cmds.expected")" \
 	"$(sed -n '/^Platform commands/,/^$/p' "$W/dry.txt" | sed '/^$/d')"
+# the follow-ups per node in JSON: once per store, where each one runs
+check "dry run json: follow-ups per node, once per store" \
+	assert_eq "cucm-pub: ipsec-trust/utils service restart Cisco DRF Master@cucm-pub/before release 14 ipsec-trust/utils service restart Cisco DRF Local@cucm-pub/before release 14 tomcat-trust/utils service restart Cisco Tomcat@cucm-pub/None | cucm-sub1: Phone-VPN-trust/None@None/None tomcat-trust/utils service restart Cisco Tomcat@cucm-sub1/None" \
+	"$(q "$W/dry.json" '" | ".join(g["node"] + ": " + " ".join("%s/%s@%s/%s" % (f["unit"], f["command"], f["runs_on"], f["releases"]) for f in g["follow_up"]) for g in j["commands"])')"
+check "dry run json: Phone-VPN-trust says its certificates reach the phones" assert_eq True \
+	"$(q "$W/dry.json" '"delivered to the phones" in j["commands"][1]["follow_up"][0]["note"]')"
+# release 14: DRF no longer uses ipsec, no DRF restart; release 12.5: no marker
+VER=14 conf "$W/hq14.conf" "$C" "$Q"
+run "$W/dry14.txt" -c "$W/hq14.conf" --now "$NOW" cleanup
+check "release 14: Tomcat restarts only, no DRF" \
+	assert_eq "utils service restart Cisco Tomcat|utils service restart Cisco Tomcat" \
+	"$(grep '^  utils ' "$W/dry14.txt" | sed 's/^  //' | paste -sd '|' -)"
+VER=12.5 conf "$W/hq125.conf" "$C" "$Q"
+VER=
+# a subscriber's ipsec-trust and CAPF-trust: DRF Local there, DRF Master
+# named for the publisher, CAPF restarted on the node
+C2=$W/drf
+cert "$C2/cucm-pub/tomcat/tomcat.pem" 300 --cn cucm-pub.example.com
+cert "$C2/cucm-sub1/ipsec-trust/old-peer.pem" -30 --cn old-peer
+cert "$C2/cucm-sub1/CAPF-trust/old-ca.pem" -30 --cn "Old CAPF CA" --ca
+VER=12.5 conf "$W/drf.conf" "$C2" "$W/q-drf"
+VER=
+run "$W/drf.txt" -c "$W/drf.conf" --now "$NOW" cleanup
+cat > "$W/drf.expected" <<'EOF'
+  # hq/cucm-sub1
+  set cert delete CAPF-trust old-ca.pem
+  set cert delete ipsec-trust old-peer.pem
+  # after deleting from CAPF-trust: restart Cisco Certificate Authority Proxy Function afterwards; endpoints that authenticate through CAPF are affected
+  utils service restart Cisco Certificate Authority Proxy Function
+  # after deleting from ipsec-trust: before release 14: restart Cisco DRF Master (publisher) and Cisco DRF Local afterwards; no phone impact
+  # on the publisher cucm-pub: utils service restart Cisco DRF Master
+  utils service restart Cisco DRF Local
+EOF
+check "subscriber: CAPF restart, DRF Local here, DRF Master named for the publisher" \
+	assert_eq "$(cat "$W/drf.expected")" "$(sed -n '/^Platform commands/,/^$/p' "$W/drf.txt" | sed '1d;/^$/d')"
+run "$W/drf.json" -c "$W/drf.conf" --now "$NOW" cleanup --json
+check "subscriber json: where each follow-up runs" \
+	assert_eq "CAPF-trust@cucm-sub1 ipsec-trust@cucm-pub ipsec-trust@cucm-sub1" \
+	"$(q "$W/drf.json" '" ".join(f["unit"] + "@" + f["runs_on"] for f in j["commands"][0]["follow_up"])')"
+run "$W/dry125.txt" -c "$W/hq125.conf" --now "$NOW" cleanup
+check "release 12.5: DRF Master and Local without a release marker" \
+	assert_eq "utils service restart Cisco DRF Master|utils service restart Cisco DRF Local|utils service restart Cisco Tomcat|utils service restart Cisco Tomcat|0" \
+	"$(grep '^  utils ' "$W/dry125.txt" | sed 's/^  //' | paste -sd '|' -)|$(grep -c 'version not set' "$W/dry125.txt")"
 check "dry run text: bundle with a valid certificate kept" \
 	grep -q "CallManager-trust/mixed.p7b  kept: holds a valid certificate" "$W/dry.txt"
 check "dry run text: own ipsec-trust entry kept" \

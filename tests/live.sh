@@ -110,4 +110,64 @@ dropped() { [ -z "$(cm_row)" ] && grep -q "are dropped (stale_after = 0 days)" "
 check "older than stale_after: the row ages out, with a log line" wait_for 15 dropped
 check "the API password appears in no log" sh -c '! grep -rq "$1" "$2"/*.log' _ "$PASSWORD" "$W"
 check_clean_exit
+
+# ---- IM and Presence: cup-xmpp and cup-xmpp-s2s behind XMPP STARTTLS ------
+"$MKCERT" -o "$W/xmpp.pem" --key "$W/xmpp.key" --key-type rsa2048 --cn imp1.example.com --now "$NOW" --not-after +30d
+"$MKCERT" -o "$W/s2s.pem" --key "$W/s2s.key" --key-type rsa2048 --cn imp1-s2s.example.com --now "$NOW" --not-after +60d
+cat > "$W/xmpp.py" <<'PY'
+import os, socket, ssl, sys, threading
+
+def serve(s, ns, ctx):
+    while True:
+        c, _ = s.accept()
+        try:
+            data = b""
+            while b"<stream:stream" not in data or not data.rstrip().endswith(b">"):
+                data += c.recv(4096)
+            ok = ("xmlns='%s'" % ns).encode() in data
+            c.sendall(("<stream:stream xmlns='%s' xmlns:stream='http://etherx.jabber.org/streams' "
+                       "version='1.0'><stream:features>%s</stream:features>" %
+                       (ns, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" if ok else "")).encode())
+            data = b""
+            while ok and b"<starttls" not in data:
+                data += c.recv(4096)
+            if ok:
+                c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+                ctx.wrap_socket(c, server_side=True).close()
+        except (OSError, ssl.SSLError):
+            pass
+        c.close()
+
+ports = []
+for ns, cert, key in (("jabber:client", sys.argv[2], sys.argv[3]), ("jabber:server", sys.argv[4], sys.argv[5])):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    ports.append(str(s.getsockname()[1]))
+    threading.Thread(target=serve, args=(s, ns, ctx), daemon=True).start()
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(" ".join(ports) + "\nready\n")
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+threading.Event().wait()
+PY
+python3 "$W/xmpp.py" "$W/xmpp.ports" "$W/xmpp.pem" "$W/xmpp.key" "$W/s2s.pem" "$W/s2s.key" 2> "$W/xmpp.err" &
+XMPP_PID=$!
+on_exit "kill $XMPP_PID; wait $XMPP_PID"
+wait_file 15 "$W/xmpp.ports" '^ready$' || { cat "$W/xmpp.err" >&2; exit 1; }
+read -r PORT_c2s PORT_s2s < "$W/xmpp.ports"
+cat > "$W/imp.conf" <<CONF
+state_dir = "$W/state-imp";
+probe_timeout = 2;
+clusters = ( { name = "im"; product = "imp"; nodes = (
+  { name = "imp1"; role = "publisher"; host = "127.0.0.1";
+    probes = [ "cup-xmpp@$PORT_c2s", "cup-xmpp-s2s@$PORT_s2s" ]; } ); } );
+CONF
+"$UCCERT" -q -c "$W/imp.conf" --now "$NOW" scan --json > "$W/scan.json"
+check "IM and Presence: cup-xmpp read after XMPP STARTTLS (jabber:client)" \
+	assert_eq "$(fp "$W/xmpp.pem") 30 own" "$(row cup-xmpp "127.0.0.1:$PORT_c2s")"
+check "IM and Presence: cup-xmpp-s2s read after XMPP STARTTLS (jabber:server)" \
+	assert_eq "$(fp "$W/s2s.pem") 60 own" "$(row cup-xmpp-s2s "127.0.0.1:$PORT_s2s")"
+
 finish

@@ -25,10 +25,13 @@ node() {
 			--not-before -900d --not-after -30d
 	done
 }
-# cluster NAME MODE PHONES NODE:ROLE:DIR... -> one cluster group on stdout
+# cluster NAME MODE PHONES NODE:ROLE:DIR... -> one cluster group on stdout;
+# with VER set, the cluster's version
 cluster() {
 	name=$1 mode=$2 phones=$3; shift 3
-	printf '{ name = "%s"; product = "cucm"; security_mode = "%s";\n  nodes = (' "$name" "$mode"
+	printf '{ name = "%s"; product = "cucm"; security_mode = "%s";\n' "$name" "$mode"
+	[ -n "${VER:-}" ] && printf '  version = "%s";\n' "$VER"
+	printf '  nodes = ('
 	sep=""
 	for n in "$@"; do
 		nn=${n%%:*}; rest=${n#*:}; role=${rest%%:*}; dir=${rest#*:}
@@ -93,6 +96,16 @@ def certs(sid, ci=0):
                     for c in step(sid, ci)["certificates"])
 def impact(sid, ci=0):
     return " ".join("%s=%d:%s" % (i["family"], i["phones"], i["effect"]) for i in step(sid, ci)["impact"])
+def where(a):
+    return {"node": "N", "publisher": "P", "all-nodes": "A", "phones": "phones", "workstation": "pc"}[a["target"]]
+def seq(sid, ci=0):
+    # every action as WHERE:command (manual actions as WHERE:-), in order
+    out = []
+    for a in step(sid, ci)["actions"]:
+        c = a["command"] or "-"
+        c = c.replace("utils service restart ", "restart ").replace("set cert regen ", "regen ")
+        out.append("%s@%s:%s" % (where(a), ",".join(n.replace("cucm-", "") for n in a["nodes"]), c))
+    return " | ".join(out)
 def has(lst, text): return any(text in x for x in lst)
 def all_units(): return sorted({c["unit"] for ci in range(len(C)) for s in steps(ci) for c in s["certificates"]})
 print(eval(sys.argv[2]))
@@ -104,15 +117,16 @@ has_text() { tr '\n' ' ' < "$1" | tr -s ' ' | grep -qF -- "$2"; }
 # ---- 1. only tomcat expiring ------------------------------------------------
 case_dir tomcat
 own "$W/tomcat/pub" tomcat 10
-conf "$W/tomcat.conf" "" "$(cluster hq mixed-usb "" $(NODES tomcat))"
+VER=12.5 conf "$W/tomcat.conf" "" "$(VER=12.5 cluster hq mixed-usb "" $(NODES tomcat))"
 plan "$W/tomcat.conf" "$W/tomcat.json"
 check "tomcat only: exit 0" assert_eq 0 "$RC"
 check "tomcat only: one phase-1 step" assert_eq "no-phone-impact/tomcat" \
 	"$(q "$W/tomcat.json" 'phases() + "/" + ids()')"
-check "tomcat only: commands node by node" \
-	assert_eq "set cert regen tomcat|utils service restart Cisco Tomcat" "$(q "$W/tomcat.json" 'cmds("tomcat")')"
-check "tomcat only: on the publisher only" assert_eq "node:cucm-pub|node:cucm-pub" \
-	"$(q "$W/tomcat.json" 'acts("tomcat")')"
+check "tomcat only (12.5): regen, Tomcat, TFTP (cached certificate), SSO, SIP OAuth" \
+	assert_eq "N@pub:regen tomcat | N@pub:restart Cisco Tomcat | N@pub:restart Cisco Tftp | N@pub:restart Cisco SSOSP Tomcat | N@pub:restart Cisco CallManager" \
+	"$(q "$W/tomcat.json" 'seq("tomcat")')"
+check "tomcat only: SSO and SIP OAuth restarts say when they apply" assert_eq "only if SAML SSO is enabled|only if SIP OAuth is enabled" \
+	"$(q "$W/tomcat.json" '"|".join(a["note"].split(" (")[0] for a in step("tomcat")["actions"][3:5])')"
 check "tomcat only: certificate that caused it" assert_eq "cucm-pub/tomcat/10/expiring" \
 	"$(q "$W/tomcat.json" 'certs("tomcat")')"
 check "tomcat only: remarks (30 minutes, CSR), no impact" assert_eq "True True []" \
@@ -123,10 +137,10 @@ check "tomcat only: see and verify present" assert_eq "True" \
 # ---- 2. ipsec on a subscriber only -----------------------------------------
 case_dir ipsec
 own "$W/ipsec/sub1" ipsec 20
-conf "$W/ipsec.conf" "" "$(cluster hq mixed-usb "" $(NODES ipsec))"
+conf "$W/ipsec.conf" "" "$(VER=12.5 cluster hq mixed-usb "" $(NODES ipsec))"
 plan "$W/ipsec.conf" "$W/ipsec.json"
 check "ipsec sub: step ipsec only" assert_eq "ipsec" "$(q "$W/ipsec.json" 'ids()')"
-check "ipsec sub: regen on sub1, DRF Master on pub, DRF Local everywhere" \
+check "ipsec sub (12.5): regen on sub1, DRF Master on pub, DRF Local everywhere" \
 	assert_eq "node:cucm-sub1|publisher:cucm-pub|all-nodes:cucm-pub,cucm-sub1" \
 	"$(q "$W/ipsec.json" 'acts("ipsec")')"
 check "ipsec sub: commands" \
@@ -142,12 +156,13 @@ case_dir cm
 own "$W/cm/pub" CallManager 30
 own "$W/cm/sub1" CallManager 45
 own "$W/cm/pub" TVS 200
-conf "$W/cm.conf" "" "$(cluster hq mixed-usb "" $(NODES cm))"
+conf "$W/cm.conf" "" "$(VER=12.5 cluster hq mixed-usb "" $(NODES cm))"
 plan "$W/cm.conf" "$W/cm.json"
 check "cm usb: CallManager then CTL update, no TVS" assert_eq "ctl-itl/CallManager ctl-update" \
 	"$(q "$W/cm.json" 'phases() + "/" + ids()')"
-check "cm usb: both nodes in the CallManager step" assert_eq "cucm-pub,cucm-sub1 | set cert regen CallManager" \
-	"$(q "$W/cm.json" 'nodes("CallManager") + " | " + cmds("CallManager")')"
+check "cm usb (12.5): both nodes, one after the other, TVS and TFTP restarts, then phone reset" \
+	assert_eq "cucm-pub,cucm-sub1 | N@pub:regen CallManager | N@pub:restart Cisco TVS | N@pub:restart Cisco Tftp | N@sub1:regen CallManager | N@sub1:restart Cisco TVS | N@sub1:restart Cisco Tftp | phones@:-" \
+	"$(q "$W/cm.json" 'nodes("CallManager") + " | " + seq("CallManager")')"
 check "cm usb: CTL client steps and restarts" \
 	assert_eq "workstation:|workstation:|workstation:|all-nodes:cucm-pub,cucm-sub1|all-nodes:cucm-pub,cucm-sub1|all-nodes:cucm-pub,cucm-sub1|phones:|phones:" \
 	"$(q "$W/cm.json" 'acts("ctl-update")')"
@@ -161,7 +176,7 @@ check "cm usb: CTL client, CAPF server id check" assert_eq "True True" \
 check "cm usb: CTL update caused by both CallManager certificates" \
 	assert_eq "cucm-pub/CallManager/30/expiring cucm-sub1/CallManager/45/expiring" \
 	"$(q "$W/cm.json" 'certs("ctl-update")')"
-check "cm usb: release 14 warning on the phase, basis from the reference" assert_eq "True mixed-usb False" \
+check "cm usb (12.5): no release 14 warning on the phase, basis from the reference" assert_eq "False mixed-usb False" \
 	"$(q "$W/cm.json" 'str(has(phase("ctl-itl")["warnings"], "Phone Interaction on Certificate Update")) + " " + C[0]["impact_basis"]["id"] + " " + str(C[0]["impact_basis"]["assumed"])')"
 check "cm usb: no 8.x-11.5 TVS warning without TVS" assert_eq False \
 	"$(q "$W/cm.json" 'has([w for s in steps() for w in s["warnings"]], "11.5")')"
@@ -176,10 +191,11 @@ conf "$W/tl.conf" "" "$(cluster hq mixed-tokenless "" $(NODES tl))"
 plan "$W/tl.conf" "$W/tl.json"
 check "tokenless: CallManager -> CAPF -> CTL update -> TVS" assert_eq "CallManager CAPF ctl-update TVS / 1 2 3 4" \
 	"$(q "$W/tl.json" 'ids() + " / " + numbers()')"
-check "tokenless: utils ctl update CTLFile on the publisher" assert_eq "publisher:cucm-pub utils ctl update CTLFile" \
-	"$(q "$W/tl.json" 'acts("ctl-update") + " " + cmds("ctl-update")')"
+check "tokenless: utils ctl update CTLFile on the publisher, CallManager and CTIManager everywhere, then phones" \
+	assert_eq "P@pub:utils ctl update CTLFile | A@pub,sub1:restart Cisco CallManager | A@pub,sub1:restart Cisco CTIManager | phones@:-" \
+	"$(q "$W/tl.json" 'seq("ctl-update")')"
 check "tokenless: TVS on each node, after the CTL is verified" assert_eq "cucm-pub,cucm-sub1 True" \
-	"$(q "$W/tl.json" '",".join(step("TVS")["actions"][0]["nodes"]) + " " + str(has(step("TVS")["preconditions"], "CTL update above is verified"))')"
+	"$(q "$W/tl.json" 'nodes("TVS") + " " + str(has(step("TVS")["preconditions"], "CTL update above is verified"))')"
 check "tokenless: never CallManager and TVS together on 8.x-11.5" assert_eq True \
 	"$(q "$W/tl.json" 'has(step("TVS")["warnings"], "8.x to 11.5")')"
 check "tokenless: adjusted-procedure warning, impact basis assumed" assert_eq "True True" \
@@ -308,10 +324,10 @@ own "$W/misc/pub" vendor-widget 5
 echo garbage > "$W/misc/pub/CAPF/broken.pem"
 conf "$W/misc.conf" "" "$(cluster hq mixed-tokenless "" $(NODES misc))"
 plan "$W/misc.conf" "$W/misc.json"
-check "ITLRecovery: own step, then the CTL update" assert_eq "tomcat ITLRecovery ctl-update" \
+check "ITLRecovery: its own sequence carries the CTL update, no separate step" assert_eq "tomcat ITLRecovery" \
 	"$(q "$W/misc.json" 'ids()')"
-check "ITLRecovery: stronger warning and CTLFile update in mixed mode" assert_eq "True True" \
-	"$(q "$W/misc.json" 'str(has(step("ITLRecovery")["warnings"], "ITL deleted by hand")) + " " + str(has(step("ITLRecovery")["warnings"], "utils ctl update CTLFile"))')"
+check "ITLRecovery: highest-impact warning, CTLFile update in the step (mixed mode)" assert_eq "True True" \
+	"$(q "$W/misc.json" 'str(has(step("ITLRecovery")["warnings"], "deleted by hand")) + " " + str("utils ctl update CTLFile" in cmds("ITLRecovery"))')"
 check "CA-signed tomcat: CSR warning" assert_eq True \
 	"$(q "$W/misc.json" 'has(step("tomcat")["warnings"], "CSR")')"
 check "unknown own unit: unplanned, not a step" assert_eq "vendor-widget" \
@@ -344,12 +360,170 @@ check "text: numbered steps in order" assert_eq "Step 1. Regenerate CallManager|
 check "text: commands with node names" grep -q "1\.1  on cucm-pub: set cert regen CallManager" "$W/tl.txt"
 check "text: CTL update on the publisher" \
 	grep -q "3\.1  on the publisher cucm-pub: utils ctl update CTLFile" "$W/tl.txt"
-check "text: TVS on both nodes" grep -q "4\.1  on cucm-pub, cucm-sub1: set cert regen TVS" "$W/tl.txt"
+check "text: TVS one node after the other" assert_eq "4.1  on cucm-pub: set cert regen TVS|4.4  on cucm-sub1: set cert regen TVS" \
+	"$(grep -o '4\.[0-9]  on [^:]*: set cert regen TVS' "$W/tl.txt" | paste -sd '|' -)"
 check "text: phase headings" assert_eq "PHASE 2 - CTL/ITL impact" "$(grep '^PHASE' "$W/tl.txt")"
 check "text: see and verify lines" assert_eq "4 4" \
 	"$(grep -c '^    You will see:' "$W/tl.txt") $(grep -c '^    Verify:' "$W/tl.txt")"
 plan_text "$W/ipsec.conf" "$W/ipsec.txt"
 check "text: ipsec per node" assert_eq "3" \
 	"$(grep -cE '1\.1  on cucm-sub1: set cert regen ipsec|1\.2  on the publisher cucm-pub: utils service restart Cisco DRF Master|1\.3  on every node \(cucm-pub, cucm-sub1\): utils service restart Cisco' "$W/ipsec.txt")"
+
+# ---- 14. release x security mode ---------------------------------------------
+# Every CTL/ITL unit due (ITLRecovery also as the subscriber's copy), plus
+# tomcat and ipsec: the exact step sequence and restarts of each release
+# and mode, from Cisco's documents.
+case_dir rel
+own "$W/rel/pub" ITLRecovery 15
+own "$W/rel/sub1" ITLRecovery 15
+own "$W/rel/pub" CallManager 30
+own "$W/rel/sub1" CallManager 45
+own "$W/rel/pub" CAPF 40
+own "$W/rel/pub" TVS 50
+own "$W/rel/sub1" TVS 60
+own "$W/rel/pub" tomcat 10
+own "$W/rel/sub1" ipsec 20
+for VER in 12.5 14 14SU1 15; do
+	for mode in non-secure mixed-tokenless mixed-usb; do
+		conf "$W/rel-$VER-$mode.conf" "" "$(cluster hq $mode "" $(NODES rel))"
+		plan "$W/rel-$VER-$mode.conf" "$W/rel-$VER-$mode.json"
+	done
+done
+VER=
+R() { echo "$W/rel-$1-$2.json"; }
+ORDER_NS="tomcat ipsec ITLRecovery CallManager CAPF TVS"
+ORDER_MIXED="tomcat ipsec ITLRecovery CallManager CAPF ctl-update TVS"
+ORDER_MIGRATE="tomcat ipsec ctl-migrate ITLRecovery CallManager CAPF ctl-update TVS"
+for v in 12.5 14 14SU1 15; do
+	check "$v non-secure: steps" assert_eq "$ORDER_NS" "$(q "$(R $v non-secure)" 'ids()')"
+	check "$v mixed-tokenless: steps" assert_eq "$ORDER_MIXED" "$(q "$(R $v mixed-tokenless)" 'ids()')"
+done
+check "12.5 mixed-usb: CTL client, no migration" assert_eq "$ORDER_MIXED workstation" \
+	"$(q "$(R 12.5 mixed-usb)" 'ids() + " " + step("ctl-update")["actions"][0]["target"]')"
+for v in 14 14SU1 15; do
+	check "$v mixed-usb: migrate to tokenless first, no CTL client" assert_eq "$ORDER_MIGRATE False" \
+		"$(q "$(R $v mixed-usb)" 'ids() + " " + str(any(a["target"] == "workstation" for s in steps() for a in s["actions"]))')"
+	check "$v mixed-usb: migration command, then the tokenless CTL update" \
+		assert_eq "P@pub:utils ctl set-cluster mixed-mode / P@pub:utils ctl update CTLFile | A@pub,sub1:restart Cisco CallManager | A@pub,sub1:restart Cisco CTIManager | phones@:-" \
+		"$(q "$(R $v mixed-usb)" 'seq("ctl-migrate") + " / " + seq("ctl-update")')"
+done
+
+# ITLRecovery: Cisco's sequence per security mode, on the publisher only
+ITL_SECURE="P@pub:regen ITLRecovery | P@pub:utils ctl reset localkey | phones@:- | P@pub:utils ctl update CTLFile | phones@:-"
+ITL_NONSECURE="P@pub:regen ITLRecovery | P@pub:utils itl reset localkey | phones@:- | A@pub,sub1:restart Cisco Tftp | phones@:-"
+for v in 12.5 14 15; do
+	check "$v non-secure: ITLRecovery localkey sequence" assert_eq "$ITL_NONSECURE" "$(q "$(R $v non-secure)" 'seq("ITLRecovery")')"
+	check "$v mixed-tokenless: ITLRecovery localkey sequence" assert_eq "$ITL_SECURE" "$(q "$(R $v mixed-tokenless)" 'seq("ITLRecovery")')"
+	check "$v mixed-usb: ITLRecovery localkey sequence" assert_eq "$ITL_SECURE" "$(q "$(R $v mixed-usb)" 'seq("ITLRecovery")')"
+done
+check "ITLRecovery: the confirmation prompt is named" assert_eq True \
+	"$(q "$(R 14 mixed-tokenless)" '"Proceed with regeneration (yes|no)?" in step("ITLRecovery")["actions"][0]["note"]')"
+check "ITLRecovery: the resets are in batches, twice" assert_eq "Reset the phones in batches (by device pool); wait until each batch has registered.|Reset the phones again, in batches." \
+	"$(q "$(R 14 mixed-tokenless)" '"|".join(a["note"] for a in step("ITLRecovery")["actions"] if a["target"] == "phones")')"
+check "ITLRecovery on the subscriber: a distributed copy, no 'unexpected' warning" assert_eq "False True" \
+	"$(q "$(R 14 mixed-tokenless)" 'str(has(step("ITLRecovery")["warnings"], "unexpected")) + " " + str(has(step("ITLRecovery")["remarks"], "distributed to the subscribers"))')"
+check "ITLRecovery before CallManager: the ordering rule on both steps (mixed)" assert_eq "True True" \
+	"$(q "$(R 14 mixed-tokenless)" 'str(has(step("ITLRecovery")["warnings"], "Finish this step before any CallManager certificate is regenerated")) + " " + str(has(step("CallManager")["preconditions"], "deleted on each phone by hand"))')"
+check "ITLRecovery before CallManager: the ordering rule (non-secure)" assert_eq "True True" \
+	"$(q "$(R 15 non-secure)" 'str(has(step("ITLRecovery")["warnings"], "before any CallManager certificate is regenerated")) + " " + str(has(step("CallManager")["preconditions"], "ITLRecovery step above"))')"
+check "ITLRecovery with USB tokens before 14: the tokenless commands flagged" assert_eq "True False" \
+	"$(q "$(R 12.5 mixed-usb)" 'str(has(step("ITLRecovery")["warnings"], "UNCONFIRMED for USB-token"))') $(q "$(R 12.5 mixed-tokenless)" 'str(has(step("ITLRecovery")["warnings"], "UNCONFIRMED for USB-token"))')"
+# without ITLRecovery due, CallManager has no such precondition
+check "CallManager without ITLRecovery: no ordering precondition" assert_eq "[]" \
+	"$(q "$W/cm.json" 'str(step("CallManager")["preconditions"])')"
+
+# CallManager restarts per release (Security Guide 14SU2; TAC 214231 adds TVS, TFTP, phone resets)
+check "12.5: CallManager, TAC restarts only" \
+	assert_eq "N@pub:regen CallManager | N@pub:restart Cisco TVS | N@pub:restart Cisco Tftp | N@sub1:regen CallManager | N@sub1:restart Cisco TVS | N@sub1:restart Cisco Tftp | phones@:-" \
+	"$(q "$(R 12.5 non-secure)" 'seq("CallManager")')"
+check "14: CallManager, CTIManager, HAProxy on each node after its regen" \
+	assert_eq "N@pub:regen CallManager | N@pub:restart Cisco CallManager | N@pub:restart Cisco CTIManager | N@pub:restart Cisco HAProxy | N@pub:restart Cisco TVS | N@pub:restart Cisco Tftp | N@sub1:regen CallManager | N@sub1:restart Cisco CallManager | N@sub1:restart Cisco CTIManager | N@sub1:restart Cisco HAProxy | N@sub1:restart Cisco TVS | N@sub1:restart Cisco Tftp | phones@:-" \
+	"$(q "$(R 14 mixed-tokenless)" 'seq("CallManager")')"
+for v in 14SU1 15; do
+	check "$v: CallManager, HAProxy only" \
+		assert_eq "N@pub:regen CallManager | N@pub:restart Cisco HAProxy | N@pub:restart Cisco TVS | N@pub:restart Cisco Tftp | N@sub1:regen CallManager | N@sub1:restart Cisco HAProxy | N@sub1:restart Cisco TVS | N@sub1:restart Cisco Tftp | phones@:-" \
+		"$(q "$(R $v mixed-tokenless)" 'seq("CallManager")')"
+done
+check "before 14: the missing CallManager restart is flagged, not guessed" assert_eq "True False" \
+	"$(q "$(R 12.5 non-secure)" 'str(has(step("CallManager")["warnings"], "Before release 14"))') $(q "$(R 14 non-secure)" 'str(has(step("CallManager")["warnings"], "Before release 14"))')"
+check "TAC's TVS restart names the disagreement" assert_eq True \
+	"$(q "$(R 14 non-secure)" '"Security Guide 14SU2" in step("CallManager")["actions"][4]["note"]')"
+
+# CAPF, TVS, tokenless CTL update
+check "12.5: CAPF, TAC restarts on every node, phone reset" \
+	assert_eq "N@pub:regen CAPF | A@pub,sub1:restart Cisco TVS | A@pub,sub1:restart Cisco Tftp | phones@:-" \
+	"$(q "$(R 12.5 mixed-tokenless)" 'seq("CAPF")')"
+check "14: CAPF adds HAProxy (SIP OAuth)" \
+	assert_eq "N@pub:regen CAPF | N@pub:restart Cisco HAProxy | A@pub,sub1:restart Cisco TVS | A@pub,sub1:restart Cisco Tftp | phones@:-" \
+	"$(q "$(R 14 mixed-tokenless)" 'seq("CAPF") + ("" if "SIP OAuth" in step("CAPF")["actions"][1]["note"] else " NO-OAUTH-NOTE")')"
+check "TVS: TVS and TFTP restarts node by node, phones reset, order conflict named" \
+	assert_eq "N@pub:regen TVS | N@pub:restart Cisco TVS | N@pub:restart Cisco Tftp | N@sub1:regen TVS | N@sub1:restart Cisco TVS | N@sub1:restart Cisco Tftp | phones@:- | phones@:- / True" \
+	"$(q "$(R 15 mixed-tokenless)" 'seq("TVS") + " / " + str(has(step("TVS")["warnings"], "the Security Guide 14SU2 says to regenerate the TFTP (CallManager) certificate last"))')"
+check "tokenless CTL update: Security Guide and Field Notice disagreement named" assert_eq True \
+	"$(q "$(R 14 mixed-tokenless)" 'has(step("ctl-update")["remarks"], "Security Guide 14SU2 says the new CTL file reaches the phones automatically; Field Notice 70613")')"
+check "14: Phone Interaction on Certificate Update warning" assert_eq "True False" \
+	"$(q "$(R 14 mixed-tokenless)" 'str(has(phase("ctl-itl")["warnings"], "Phone Interaction")) + " " + str(has(phase("ctl-itl")["warnings"], "[release"))')"
+
+# tomcat and ipsec per release
+check "14: tomcat restarts the services of the Security Guide, TFTP, SSO, SIP OAuth; DRF Master on the publisher" \
+	assert_eq "N@pub:regen tomcat | N@pub:restart Cisco Tomcat | N@pub:restart Cisco Intercluster Lookup Service | N@pub:restart Cisco Location Bandwidth Manager | N@pub:restart Cisco DRF Local | N@pub:restart Cisco Extension Mobility | N@pub:restart Cisco AXL Tomcat | N@pub:restart Cisco Tftp | N@pub:restart Cisco SSOSP Tomcat | N@pub:restart Cisco CallManager | P@pub:restart Cisco DRF Master" \
+	"$(q "$(R 14 non-secure)" 'seq("tomcat")')"
+check "12.5: ipsec restarts DRF, publisher-only remark" \
+	assert_eq "N@sub1:regen ipsec | P@pub:restart Cisco DRF Master | A@pub,sub1:restart Cisco DRF Local / True" \
+	"$(q "$(R 12.5 non-secure)" 'seq("ipsec") + " / " + str(has(step("ipsec")["remarks"], "Only the publisher"))')"
+for v in 14 15; do
+	check "$v: ipsec restarts with utils ipsec restart, DRF uses tomcat" \
+		assert_eq "N@sub1:regen ipsec | N@sub1:utils ipsec restart / False True" \
+		"$(q "$(R $v non-secure)" 'seq("ipsec") + " / " + str(has(step("ipsec")["remarks"], "Only the publisher")) + " " + str(has(step("ipsec")["remarks"], "DRF uses the tomcat certificate"))')"
+done
+
+# no version: the assumption is said, every variant shown and marked
+conf "$W/rel-none.conf" "" "$(cluster hq mixed-usb "" $(NODES rel))"
+plan "$W/rel-none.conf" "$W/rel-none.json"
+check "no version: the assumption is stated" assert_eq "None True" \
+	"$(q "$W/rel-none.json" 'str(C[0]["version"]) + " " + str("assumed no particular release" in C[0]["release_note"])')"
+check "no version: both ipsec variants, each with its releases" \
+	assert_eq "-/-|before release 14/-|before release 14/-|release 14 and later/-" \
+	"$(q "$W/rel-none.json" '"|".join((a["releases"]["text"] or "-") + "/-" for a in step("ipsec")["actions"])')"
+check "no version: the USB CTL client step warns for 14 and later" assert_eq True \
+	"$(q "$W/rel-none.json" 'has(step("ctl-update")["warnings"], "[release 14 and later] The CTL client is not supported from release 14")')"
+plan_text "$W/rel-none.conf" "$W/rel-none.txt"
+check "no version text: release line and marked actions" assert_eq "1 1" \
+	"$(grep -c '^Release:      not set (version in uccert.conf)' "$W/rel-none.txt") $(grep -c '2\.4  on cucm-sub1: \[release 14 and later\] utils ipsec restart' "$W/rel-none.txt")"
+plan_text "$(R 14SU1 mixed-tokenless | sed 's/json$/conf/')" "$W/rel-14su1.txt"
+check "version text: header names the release, no markers" assert_eq "1 0 0" \
+	"$(grep -c '^Cluster hq (cucm 14SU1, mixed-tokenless)' "$W/rel-14su1.txt") $(grep -c '\[release' "$W/rel-14su1.txt") $(grep -c '^Release:' "$W/rel-14su1.txt")"
+
+# ---- 15. IM and Presence: its units are classified and planned ---------------
+mkdir -p "$W/imp"
+own "$W/imp/imp1" cup-xmpp 12
+own "$W/imp/imp1" cup-xmpp-s2s 500
+own "$W/imp/imp1" tomcat 20
+own "$W/imp/imp2" cup 25
+mkdir -p "$W/imp/imp1/cup-xmpp-trust"
+mint -o "$W/imp/imp1/cup-xmpp-trust/old-peer.pem" --cn old-peer --now "$NOW" \
+	--not-before -900d --not-after -30d
+cat > "$W/imp.conf" <<EOF
+state_dir = "$W/state";
+clusters = ( { name = "im"; product = "imp"; version = "14SU2"; nodes = (
+  { name = "imp1"; role = "publisher"; cert_dir = "$W/imp/imp1"; },
+  { name = "imp2"; role = "subscriber"; cert_dir = "$W/imp/imp2"; } ); } );
+EOF
+plan "$W/imp.conf" "$W/imp.json"
+check "IM and Presence: units planned in phase 1, nothing unplanned" assert_eq "no-phone-impact / tomcat cup cup-xmpp / []" \
+	"$(q "$W/imp.json" 'phases() + " / " + ids() + " / " + str(C[0]["unplanned"])')"
+check "IM and Presence: regen commands on the node where due" \
+	assert_eq "N@imp2:regen cup / N@imp1:regen cup-xmpp" \
+	"$(q "$W/imp.json" 'seq("cup") + " / " + seq("cup-xmpp")')"
+check "IM and Presence: tomcat without the CUCM services (TFTP, SIP OAuth, ...)" \
+	assert_eq "N@imp1:regen tomcat | N@imp1:restart Cisco Tomcat | N@imp1:restart Cisco DRF Local | N@imp1:restart Cisco SSOSP Tomcat | P@imp1:restart Cisco DRF Master" \
+	"$(q "$W/imp.json" 'seq("tomcat")')"
+check "IM and Presence: the unknown restarts are flagged" assert_eq True \
+	"$(q "$W/imp.json" 'has(step("cup-xmpp")["warnings"], "UNCONFIRMED")')"
+check "IM and Presence: product named" assert_eq "imp" "$(q "$W/imp.json" 'C[0]["product"]')"
+"$UCCERT" -q -c "$W/imp.conf" --now "$NOW" scan --json > "$W/imp-scan.json"
+check "IM and Presence: scan classifies the units" \
+	assert_eq "cup-xmpp-s2s:own:none cup-xmpp-trust:trust:none cup-xmpp:own:none" \
+	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=j["certificates"] if isinstance(j, dict) else j; print(" ".join(sorted("%s:%s:%s" % (x["unit"], x["store"], x["impact"]) for x in c if x["unit"].startswith("cup-xmpp"))))' "$W/imp-scan.json")"
 
 finish

@@ -3,7 +3,8 @@
  *
  *   probe-driver [--timeout S] [--concurrency N] TARGET...
  *
- * TARGET: host:port, or [IPv6]:port, optionally followed by ":ecdsa".
+ * TARGET: host:port, or [IPv6]:port, optionally followed by ":ecdsa", or by
+ * ":xmpp" / ":xmpp-server" (XMPP STARTTLS, client or server stream).
  * Prints one tab-separated line per target, in the order given:
  *   target status reason seconds subject key_alg sha256
  * ("-" for the last three when no certificate was received), then
@@ -53,6 +54,14 @@ static bool parse_target(char *arg, struct uc_probe_target *t)
 		return true;
 	if (strcmp(end, ":ecdsa") == 0) {
 		t->ecdsa_only = true;
+		return true;
+	}
+	if (strcmp(end, ":xmpp") == 0) {
+		t->starttls = UC_STARTTLS_XMPP_CLIENT;
+		return true;
+	}
+	if (strcmp(end, ":xmpp-server") == 0) {
+		t->starttls = UC_STARTTLS_XMPP_SERVER;
 		return true;
 	}
 	return false;

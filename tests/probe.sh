@@ -54,7 +54,7 @@ fi
 
 # ---- endpoints that misbehave (one python3 process) ----------------------
 cat > "$W/listeners.py" <<'PY'
-import os, socket, struct, sys, threading, time
+import os, socket, ssl, struct, sys, threading, time
 
 def listener(backlog):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -80,8 +80,60 @@ def plaintext(s):	# answer like a web server that speaks no TLS
         c.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
         held.append(c)
 
+# XMPP (RFC 6120): stream header, features, <starttls/>, <proceed/>, TLS.
+# The stream's namespace must be the one the port expects (jabber:client on
+# 5222, jabber:server on 5269): a wrong one gets a stream error.
+tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+tls.load_cert_chain(sys.argv[2], sys.argv[3])
+
+def read_until(c, marker):
+    data = b""
+    while marker not in data:
+        chunk = c.recv(4096)
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+def xmpp_conn(c, ns, offer):
+    try:
+        head = read_until(c, b"<stream:stream")
+        while not head.rstrip().endswith(b">"):
+            head += c.recv(4096)
+        reply = ("<?xml version='1.0'?><stream:stream from='xmpp.probe.test' id='1' "
+                 "version='1.0' xmlns='%s' xmlns:stream='http://etherx.jabber.org/streams'>" % ns)
+        if ("xmlns='%s'" % ns).encode() not in head:
+            c.sendall(reply.encode() + b"<stream:error><invalid-namespace "
+                      b"xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>")
+            return
+        features = "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>" if offer else \
+                   "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms>"
+        # in two writes, as a server may: the probe must wait for the end
+        c.sendall(reply.encode() + b"<stream:features>")
+        time.sleep(0.05)
+        c.sendall(features.encode() + b"</stream:features>")
+        if not offer:
+            held.append(c)
+            return
+        read_until(c, b"<starttls")
+        c.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        t = tls.wrap_socket(c, server_side=True)
+        t.close()
+    except (OSError, EOFError, ssl.SSLError):
+        pass
+
+def xmpp(ns, offer):
+    def serve(s):
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=xmpp_conn, args=(c, ns, offer), daemon=True).start()
+    return serve
+
 ports = {}
-for name, serve in (("reset", reset), ("silent", silent), ("plaintext", plaintext)):
+for name, serve in (("reset", reset), ("silent", silent), ("plaintext", plaintext),
+                    ("xmpp", xmpp("jabber:client", True)),
+                    ("xmpps2s", xmpp("jabber:server", True)),
+                    ("xmppnotls", xmpp("jabber:client", False))):
     s = listener(16)
     ports[name] = s.getsockname()[1]
     threading.Thread(target=serve, args=(s,), daemon=True).start()
@@ -114,11 +166,11 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 while True:
     time.sleep(60)
 PY
-python3 "$W/listeners.py" "$W/ports" 2> "$W/listeners.err" &
+python3 "$W/listeners.py" "$W/ports" "$W/rsa.pem" "$W/rsa.key" 2> "$W/listeners.err" &
 PY_PID=$!
 on_exit "kill $PY_PID; wait $PY_PID"
 wait_file 15 "$W/ports" '^ready$' || { cat "$W/listeners.err" >&2; exit 1; }
-for k in reset silent plaintext backlog closed; do
+for k in reset silent plaintext backlog closed xmpp xmpps2s xmppnotls; do
 	eval "PORT_$k=$(sed -n "s/^$k //p" "$W/ports")"
 done
 
@@ -136,7 +188,9 @@ set -- \
 	"localhost:$PORT_sni" "127.0.0.1:$PORT_sni" \
 	"127.0.0.1:$PORT_reset" "127.0.0.1:$PORT_silent" "127.0.0.1:$PORT_plaintext" \
 	"127.0.0.1:$PORT_backlog" "127.0.0.1:$PORT_closed" "bad..invalid:443" \
-	"127.0.0.1:0"
+	"127.0.0.1:0" \
+	"127.0.0.1:$PORT_xmpp:xmpp" "127.0.0.1:$PORT_xmpps2s:xmpp-server" \
+	"127.0.0.1:$PORT_xmpps2s:xmpp" "127.0.0.1:$PORT_xmppnotls:xmpp" "127.0.0.1:$PORT_xmpp"
 [ "$HAVE_V6" = no ] || set -- "$@" "[::1]:$PORT_v6"
 NTARGETS=$#
 "$DRIVER" --timeout "$TIMEOUT" --concurrency "$NTARGETS" "$@" > "$W/out"
@@ -157,6 +211,18 @@ expect() {
 	[ $# -lt 4 ] || assert_eq "$4" "$(field "$1" 7)"
 }
 
+# IM and Presence: cup-xmpp on 5222, cup-xmpp-s2s on 5269 speak TLS after
+# XMPP STARTTLS only
+check "XMPP client stream: STARTTLS, then the leaf" \
+	expect "127.0.0.1:$PORT_xmpp:xmpp" ok TLS "$FP_RSA"
+check "XMPP server-to-server stream: STARTTLS with jabber:server, then the leaf" \
+	expect "127.0.0.1:$PORT_xmpps2s:xmpp-server" ok TLS "$FP_RSA"
+check "XMPP stream in the wrong namespace: the stream error is reported" \
+	expect "127.0.0.1:$PORT_xmpps2s:xmpp" error "XMPP server refused STARTTLS"
+check "XMPP server without STARTTLS: said so" \
+	expect "127.0.0.1:$PORT_xmppnotls:xmpp" error "XMPP server does not offer STARTTLS"
+check "XMPP port probed with plain TLS: times out, as before STARTTLS support" \
+	expect "127.0.0.1:$PORT_xmpp" timeout "timed out after"
 check "RSA-only server: RSA leaf" \
 	expect "127.0.0.1:$PORT_rsa" ok "TLSv1.3 " "$FP_RSA"
 check "RSA-only server: subject and key type decoded as for files" \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "clock.h"
 #include "jsonw.h"
 #include "log.h"
+#include "procedure.h"
 #include "scan.h"
 #include "util.h"
 
@@ -59,6 +61,7 @@ static void audit_close(void)
 /* ---- cleanup output ---------------------------------------------------- */
 
 struct report {
+	const struct uc_settings *settings;
 	const struct uc_cleanup_plan *plan;
 	const struct uc_inventory *inv;
 	const struct uc_cleanup_filter *filter;
@@ -184,6 +187,103 @@ static bool first_command_of_node(const struct report *r, const struct uc_cleanu
 	return true;
 }
 
+/* ---- what to do on a node after its deletes ---------------------------
+ *
+ * Once per trust store that lost a certificate on the node, the follow-ups
+ * of procedure.c that apply to the cluster's release (all of them, marked,
+ * when the release is not configured). */
+
+struct followup {
+	const struct uc_unit *store;
+	const struct uc_trust_followup *f;
+	const char *runs_on;	/* node name; NULL: publisher not configured */
+	bool here;		/* runs on this node */
+	char range[64];		/* the releases it applies to when version is
+				 * not set; "" otherwise */
+};
+
+static size_t node_followups(const struct report *r, size_t i, struct followup **out)
+{
+	const struct uc_cleanup_plan *p = r->plan;
+	const struct uc_cluster *c = &r->settings->clusters[p->items[i].cluster_idx];
+	const struct uc_node *nd = &c->nodes[p->items[i].node_idx];
+	const char *pub = NULL;
+	struct followup *v = NULL;
+	size_t n = 0;
+
+	for (size_t k = 0; k < c->nnodes; k++)
+		if (c->nodes[k].role == UC_ROLE_PUBLISHER)
+			pub = c->nodes[k].name;
+	for (size_t j = i; j < p->nitems; j++) {
+		const struct uc_cleanup_item *it = &p->items[j];
+		if (!same_node(it, &p->items[i]) || !has_command(r, it))
+			continue;
+		bool seen = false;
+		for (size_t k = i; k < j && !seen; k++)
+			seen = same_node(&p->items[k], it) && has_command(r, &p->items[k]) &&
+			       strcasecmp(p->items[k].unit, it->unit) == 0;
+		size_t nf;
+		const struct uc_trust_followup *f = seen ? NULL : uc_trust_followups(it->unit, &nf);
+		for (size_t k = 0; f && k < nf; k++) {
+			if (!uc_release_applies(f[k].from, f[k].until, c->release))
+				continue;
+			v = xreallocarray(v, n + 1, sizeof *v);
+			struct followup *fu = &v[n++];
+			fu->store = uc_unit_find(it->unit);
+			fu->f = &f[k];
+			fu->runs_on = f[k].target == UC_TARGET_PUBLISHER ? pub : nd->name;
+			fu->here = f[k].target != UC_TARGET_PUBLISHER || nd->role == UC_ROLE_PUBLISHER;
+			fu->range[0] = '\0';
+			if (!c->release && (f[k].from || f[k].until))
+				uc_release_range(f[k].from, f[k].until, fu->range, sizeof fu->range);
+		}
+	}
+	*out = v;
+	return n;
+}
+
+static void json_followups(struct jsonw *w, const struct report *r, size_t i)
+{
+	struct followup *v;
+	size_t n = node_followups(r, i, &v);
+
+	jw_key(w, "follow_up");
+	jw_begin_array(w);
+	for (size_t k = 0; k < n; k++) {
+		jw_begin_object(w);
+		jw_kstring(w, "unit", v[k].store->name);
+		jw_kstring(w, "effect", v[k].store->removal);
+		jw_kstring(w, "command", v[k].f->command);
+		jw_kstring(w, "runs_on", v[k].f->command ? v[k].runs_on : NULL);
+		jw_kstring(w, "note", v[k].f->note);
+		jw_kstring(w, "releases", v[k].range[0] ? v[k].range : NULL);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	free(v);
+}
+
+static void text_followups(const struct report *r, size_t i)
+{
+	struct followup *v;
+	size_t n = node_followups(r, i, &v);
+
+	for (size_t k = 0; k < n; k++) {
+		if (k == 0 || v[k].store != v[k - 1].store)
+			printf("  # after deleting from %s: %s\n", v[k].store->name, v[k].store->removal);
+		if (!v[k].f->command)
+			continue;
+		if (v[k].range[0])
+			printf("  # only %s (version not set in uccert.conf):\n", v[k].range);
+		if (v[k].here)
+			printf("  %s\n", v[k].f->command);
+		else
+			printf("  # on the publisher %s: %s\n",
+			       v[k].runs_on ? esc(v[k].runs_on) : "(none configured)", v[k].f->command);
+	}
+	free(v);
+}
+
 static void print_json(const struct report *r)
 {
 	const struct uc_cleanup_plan *p = r->plan;
@@ -237,6 +337,7 @@ static void print_json(const struct report *r)
 			if (same_node(&p->items[j], it) && has_command(r, &p->items[j]))
 				jw_string(&w, p->items[j].command);
 		jw_end_array(&w);
+		json_followups(&w, r, i);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
@@ -331,7 +432,7 @@ static void print_text(const struct report *r)
 	for (size_t i = 0; i < p->nitems && !any; i++)
 		any = has_command(r, &p->items[i]);
 	if (any) {
-		printf("\nPlatform commands, per node (paste into that node's CLI to silence RTMT):\n");
+		printf("\nPlatform commands, per node (paste into that node's CLI to silence RTMT; the restarts after the deletes):\n");
 		for (size_t i = 0; i < p->nitems; i++) {
 			const struct uc_cleanup_item *it = &p->items[i];
 			if (!first_command_of_node(r, p, i))
@@ -340,6 +441,7 @@ static void print_text(const struct report *r)
 			for (size_t j = i; j < p->nitems; j++)
 				if (same_node(&p->items[j], it) && has_command(r, &p->items[j]))
 					printf("  %s\n", esc(p->items[j].command));
+			text_followups(r, i);
 		}
 	}
 	printf("\n");
@@ -563,7 +665,7 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	struct uc_scanner *sc = uc_scanner_new();
 	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
 	struct uc_cleanup_plan *plan = uc_cleanup_plan_build(inv, cli->settings, &filter);
-	struct report r = { .plan = plan, .inv = inv, .filter = &filter, .apply = apply,
+	struct report r = { .settings = cli->settings, .plan = plan, .inv = inv, .filter = &filter, .apply = apply,
 			    .quarantine = qdir, .rec = &rec };
 	unsigned bad = 0;
 

@@ -168,11 +168,23 @@ static char *node_list(const char *const *nodes, size_t n)
 	return sbuf_take(&b);
 }
 
-static void text_action(const struct uc_plan_step *st, size_t i)
+/* "14 and later" for an action bounded by release when the cluster's
+ * release is not configured (both variants are shown then); NULL otherwise. */
+static const char *action_releases(const struct uc_plan_cluster *pc,
+				   const struct uc_action_def *d, char *buf, size_t len)
+{
+	if (pc->cluster->release || (!d->from && !d->until))
+		return NULL;
+	return uc_release_range(d->from, d->until, buf, len);
+}
+
+static void text_action(const struct uc_plan_cluster *pc, const struct uc_plan_step *st,
+			size_t i)
 {
 	const struct uc_plan_action *a = &st->actions[i];
 	char *nodes = node_list(a->nodes, a->nnodes);
-	char *where, *what, *first;
+	char *where, *what, *first, range[64];
+	const char *rel = action_releases(pc, a->def, range, sizeof range);
 
 	switch (a->def->target) {
 	case UC_TARGET_PUBLISHER:
@@ -196,6 +208,11 @@ static void text_action(const struct uc_plan_step *st, size_t i)
 		what = xasprintf("%s   (%s)", a->def->command, a->def->note);
 	else
 		what = xstrdup(a->def->command ? a->def->command : a->def->note);
+	if (rel) {
+		char *marked = xasprintf("[%s] %s", rel, what);
+		free(what);
+		what = marked;
+	}
 	int indent = snprintf(NULL, 0, "      %u.%zu  ", st->number, i + 1);
 	first = xasprintf("      %u.%zu  %s: ", st->number, i + 1, where);
 	wrap(first, indent + 2, what);
@@ -229,7 +246,7 @@ static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_ste
 		wrap("    Only when:    ", 18, st->preconditions[i]);
 	printf("    Do:\n");
 	for (size_t i = 0; i < st->nactions; i++)
-		text_action(st, i);
+		text_action(pc, st, i);
 	wrap("    You will see: ", 18, st->def->see);
 	wrap("    Verify:       ", 18, st->def->verify);
 	if (st->nimpact) {
@@ -313,8 +330,14 @@ static void print_text(const struct uc_plan *p, const char *only)
 		struct sbuf b = { 0 };
 
 		printf("\n==============================================================================\n");
-		printf("Cluster %s (%s, %s)\n", esc(c->name), uc_product_name(c->product),
-		       uc_security_mode_name(c->security_mode));
+		char rel[24];
+		if (c->release)
+			printf("Cluster %s (%s %s, %s)\n", esc(c->name), uc_product_name(c->product),
+			       uc_release_text(c->release, rel, sizeof rel),
+			       uc_security_mode_name(c->security_mode));
+		else
+			printf("Cluster %s (%s, %s)\n", esc(c->name), uc_product_name(c->product),
+			       uc_security_mode_name(c->security_mode));
 		printf("==============================================================================\n");
 		for (size_t i = 0; i < c->nnodes; i++)
 			sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[i].name,
@@ -324,6 +347,8 @@ static void print_text(const struct uc_plan *p, const char *only)
 		free(s);
 		text_fleet(pc);
 		wrap("Impact basis: ", 14, pc->basis->text);
+		if (pc->release_note)
+			wrap("Release:      ", 14, pc->release_note);
 		for (size_t i = 0; i < pc->nfailed; i++) {
 			const struct uc_source *src = pc->failed_sources[i];
 			s = xasprintf("%s: cert_dir %s could not be read (%s): this plan may be incomplete.",
@@ -447,6 +472,14 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 		json_strings(w, "nodes", a->nodes, a->nnodes);
 		jw_kstring(w, "command", a->def->command);
 		jw_kstring(w, "note", a->def->note);
+		char range[64], rel[24];
+		jw_key(w, "releases");
+		jw_begin_object(w);
+		jw_kstring(w, "from", a->def->from ? uc_release_text(a->def->from, rel, sizeof rel) : NULL);
+		jw_kstring(w, "until", a->def->until ? uc_release_text(a->def->until, rel, sizeof rel) : NULL);
+		jw_kstring(w, "text", a->def->from || a->def->until
+			   ? uc_release_range(a->def->from, a->def->until, range, sizeof range) : NULL);
+		jw_end_object(w);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -483,6 +516,9 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	jw_kstring(w, "name", c->name);
 	jw_kstring(w, "product", uc_product_name(c->product));
 	jw_kstring(w, "security_mode", uc_security_mode_name(c->security_mode));
+	char rel[24];
+	jw_kstring(w, "version", c->release ? uc_release_text(c->release, rel, sizeof rel) : NULL);
+	jw_kstring(w, "release_note", pc->release_note);
 	jw_key(w, "nodes");
 	jw_begin_array(w);
 	for (size_t i = 0; i < c->nnodes; i++) {

@@ -17,7 +17,11 @@ enum uc_state {
 #define UC_IMPACT_MAX UC_IMPACT_UNKNOWN
 #define UC_STATE_MAX UC_STATE_UNREADABLE
 
-enum uc_product { UC_PRODUCT_CUCM = 1 << 0, UC_PRODUCT_CUC = 1 << 1 };
+enum uc_product {
+	UC_PRODUCT_CUCM = 1 << 0,
+	UC_PRODUCT_CUC = 1 << 1,
+	UC_PRODUCT_IMP = 1 << 2,	/* IM and Presence */
+};
 
 struct uc_unit {
 	const char *name;	/* exact platform spelling */
@@ -25,6 +29,8 @@ struct uc_unit {
 	enum uc_store store;
 	enum uc_impact impact;
 	const char *function;	/* one line: what it secures */
+	const char *removal;	/* trust stores: what deleting a certificate
+				 * from it affects; NULL for own units */
 };
 
 extern const struct uc_unit uc_units[];
@@ -38,6 +44,6 @@ enum uc_store uc_store_guess(const char *name);
 const char *uc_store_name(enum uc_store s);	/* "own", "trust" */
 const char *uc_impact_name(enum uc_impact i);	/* "none", "ctl-itl", "unknown" */
 const char *uc_state_name(enum uc_state s);	/* "valid", ... */
-const char *uc_product_name(enum uc_product p);	/* "cucm", "cuc" */
+const char *uc_product_name(enum uc_product p);	/* "cucm", "cuc", "imp" */
 
 #endif

@@ -16,8 +16,10 @@
 /* What the conditions of notes are evaluated against. */
 struct ctx {
 	const struct uc_cluster *cluster;
+	enum uc_security_mode mode;	/* whose CTL procedure: after migration */
 	bool has_callmanager;
 	bool has_ctl_step;
+	bool has_itlrecovery;
 	const struct uc_plan_cert *certs;
 	size_t ncerts;
 };
@@ -58,11 +60,36 @@ static bool applies(enum uc_when when, const struct ctx *x)
 	case UC_WHEN_NO_CTL_STEP:
 		return !x->has_ctl_step;
 	case UC_WHEN_MIXED:
-		return x->cluster->security_mode != UC_SECURITY_NON_SECURE;
+		return x->mode != UC_SECURITY_NON_SECURE;
 	case UC_WHEN_NOT_MIXED_USB:
-		return x->cluster->security_mode != UC_SECURITY_MIXED_USB;
+		return x->mode != UC_SECURITY_MIXED_USB;
+	case UC_WHEN_MIXED_USB:
+		return x->mode == UC_SECURITY_MIXED_USB;
+	case UC_WHEN_NON_SECURE:
+		return x->mode == UC_SECURITY_NON_SECURE;
+	case UC_WHEN_AFTER_ITLRECOVERY:
+		return x->has_itlrecovery;
+	case UC_WHEN_CUCM:
+		return x->cluster->product == UC_PRODUCT_CUCM;
 	}
 	return false;
+}
+
+/* A row's text, marked with the releases it applies to when the cluster's
+ * release is not configured (every variant is shown then). The string is
+ * the table's, or one kept in `owned` until the plan is freed. */
+static const char *release_marked(const char *text, unsigned from, unsigned until,
+				  const struct ctx *x, struct uc_plan_cluster *pc)
+{
+	char range[64];
+
+	if (x->cluster->release || (!from && !until))
+		return text;
+	char *t = xasprintf("[%s] %s", uc_release_range(from, until, range, sizeof range),
+			    text);
+	pc->owned = xreallocarray(pc->owned, pc->nowned + 1, sizeof *pc->owned);
+	pc->owned[pc->nowned++] = t;
+	return t;
 }
 
 static void push_str(const char ***v, size_t *n, const char *s)
@@ -72,22 +99,25 @@ static void push_str(const char ***v, size_t *n, const char *s)
 }
 
 static void add_notes(const struct uc_note_def *notes, const struct ctx *x,
+		      struct uc_plan_cluster *pc,
 		      const char ***pre, size_t *npre, const char ***rem,
 		      size_t *nrem, const char ***warn, size_t *nwarn)
 {
 	for (const struct uc_note_def *n = notes; n && n->kind; n++) {
-		if (!applies(n->when, x))
+		if (!applies(n->when, x) ||
+		    !uc_release_applies(n->from, n->until, x->cluster->release))
 			continue;
+		const char *text = release_marked(n->text, n->from, n->until, x, pc);
 		switch (n->kind) {
 		case UC_NOTE_PRECONDITION:
 			if (pre)
-				push_str(pre, npre, n->text);
+				push_str(pre, npre, text);
 			break;
 		case UC_NOTE_WARNING:
-			push_str(warn, nwarn, n->text);
+			push_str(warn, nwarn, text);
 			break;
 		default:
-			push_str(rem, nrem, n->text);
+			push_str(rem, nrem, text);
 			break;
 		}
 	}
@@ -158,8 +188,14 @@ static void add_action(struct uc_plan_step *st, const struct uc_cluster *c,
 	}
 }
 
+static bool action_applies(const struct uc_action_def *a, const struct ctx *x)
+{
+	return applies(a->when, x) &&
+	       uc_release_applies(a->from, a->until, x->cluster->release);
+}
+
 static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
-		       const struct uc_plan_cluster *pc, struct group *g,
+		       struct uc_plan_cluster *pc, struct group *g,
 		       const struct ctx *cx)
 {
 	const struct uc_cluster *c = pc->cluster;
@@ -176,17 +212,20 @@ static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
 	for (size_t i = 0; i < st->ncerts; i++)
 		affected[st->certs[i].record->node_idx] = true;
 
+	/* node by node: the per-node actions on one node after the other,
+	 * then those on the publisher, every node or the phones, once */
 	if (def->node_by_node) {
 		for (size_t i = 0; i < c->nnodes; i++) {
 			if (!affected[i])
 				continue;
 			for (const struct uc_action_def *a = def->actions; a->target; a++)
-				add_action(st, c, a, affected, (ssize_t)i, touched);
+				if (a->target == UC_TARGET_NODE && action_applies(a, cx))
+					add_action(st, c, a, affected, (ssize_t)i, touched);
 		}
-	} else {
-		for (const struct uc_action_def *a = def->actions; a->target; a++)
-			add_action(st, c, a, affected, -1, touched);
 	}
+	for (const struct uc_action_def *a = def->actions; a->target; a++)
+		if ((!def->node_by_node || a->target != UC_TARGET_NODE) && action_applies(a, cx))
+			add_action(st, c, a, affected, -1, touched);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		if (!touched[i] && !affected[i])
 			continue;
@@ -196,7 +235,7 @@ static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
 
 	x.certs = st->certs;
 	x.ncerts = st->ncerts;
-	add_notes(def->notes, &x, &st->preconditions, &st->npreconditions,
+	add_notes(def->notes, &x, pc, &st->preconditions, &st->npreconditions,
 		  &st->remarks, &st->nremarks, &st->warnings, &st->nwarnings);
 
 	if (def->phase == UC_PHASE_CTL_ITL) {
@@ -249,6 +288,9 @@ static void free_cluster(struct uc_plan_cluster *pc)
 		free(ph->warnings);
 	}
 	free(pc->phases);
+	for (size_t i = 0; i < pc->nowned; i++)
+		free(pc->owned[i]);
+	free(pc->owned);
 	free(pc->models);
 	free(pc->unplanned);
 	free(pc->failed_sources);
@@ -263,12 +305,16 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 	const struct uc_cluster *c = &s->clusters[ci];
 	struct group groups[UC_STEP_MAX + 1] = { { 0 } };
 	struct group ctl = { 0 };
-	struct ctx x = { .cluster = c };
+	struct ctx x = { .cluster = c,
+			 .mode = uc_effective_mode(c->security_mode, c->release) };
+	bool migrate = x.mode != c->security_mode;
 	unsigned number = 0;
 
 	memset(pc, 0, sizeof *pc);
 	pc->cluster = c;
 	pc->basis = uc_impact_basis(c->security_mode);
+	if (!c->release)
+		pc->release_note = "not set (version in uccert.conf): uccert assumed no particular release and shows the actions and warnings of every release, each marked with the releases it applies to; set version to see only those of yours.";
 	pc->models = xcalloc(c->nphones, sizeof *pc->models);
 	for (size_t i = 0; i < c->nphones; i++) {
 		enum uc_family f = uc_phone_family(c->phones[i].model);
@@ -310,12 +356,23 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 		qsort(groups[k].certs, groups[k].n, sizeof *groups[k].certs, cmp_cert);
 		if (def->kind == UC_STEP_CALLMANAGER || def->kind == UC_STEP_CALLMANAGER_ECDSA)
 			x.has_callmanager = true;
+		if (def->kind == UC_STEP_ITLRECOVERY)
+			x.has_itlrecovery = true;
 		if (def->needs_ctl_update)
 			for (size_t j = 0; j < groups[k].n; j++)
 				push_cert(&ctl.certs, &ctl.n, groups[k].certs[j].record,
 					  groups[k].certs[j].role);
+		/* USB tokens on 14+: the migration comes before every CTL/ITL step */
+		if (migrate && def->phase == UC_PHASE_CTL_ITL)
+			for (size_t j = 0; j < groups[k].n; j++)
+				push_cert(&groups[UC_STEP_CTL_MIGRATE].certs,
+					  &groups[UC_STEP_CTL_MIGRATE].n,
+					  groups[k].certs[j].record, groups[k].certs[j].role);
 	}
-	const struct uc_step_def *ctl_def = ctl.n ? uc_ctl_update_step(c->security_mode) : NULL;
+	if (groups[UC_STEP_CTL_MIGRATE].n)
+		qsort(groups[UC_STEP_CTL_MIGRATE].certs, groups[UC_STEP_CTL_MIGRATE].n,
+		      sizeof *groups[UC_STEP_CTL_MIGRATE].certs, cmp_cert);
+	const struct uc_step_def *ctl_def = ctl.n ? uc_ctl_update_step(x.mode) : NULL;
 	x.has_ctl_step = ctl_def != NULL;
 	if (ctl_def) {
 		groups[UC_STEP_CTL_UPDATE] = ctl;
@@ -325,8 +382,9 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 	free(ctl.certs);
 
 	for (int k = 1; k <= UC_STEP_MAX; k++) {
-		const struct uc_step_def *def = k == UC_STEP_CTL_UPDATE
-			? ctl_def : uc_step_def((enum uc_step_kind)k);
+		const struct uc_step_def *def = k == UC_STEP_CTL_UPDATE ? ctl_def
+			: k == UC_STEP_CTL_MIGRATE ? uc_ctl_migrate_step()
+			: uc_step_def((enum uc_step_kind)k);
 		if (!def || !groups[k].n)
 			continue;
 		struct uc_plan_phase *ph = phase_for(pc, def->phase);
@@ -339,7 +397,7 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 
 	for (size_t i = 0; i < pc->nphases; i++) {
 		struct uc_plan_phase *ph = &pc->phases[i];
-		add_notes(ph->def->notes, &x, NULL, NULL, &ph->remarks, &ph->nremarks,
+		add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
 			  &ph->warnings, &ph->nwarnings);
 		const char *adj = uc_mode_adjustment(c->security_mode);
 		if (ph->def->phase == UC_PHASE_CTL_ITL && adj)

@@ -81,6 +81,10 @@ struct uc_plan_cluster {
 	const struct uc_source **failed_sources;	/* nodes whose cert_dir was unreadable */
 	size_t nfailed;
 	unsigned unreadable;	/* unreadable own files of the cluster (excluded) */
+	const char *release_note;	/* the assumption made when version is
+					 * not set; NULL when it is */
+	char **owned;		/* texts built for this plan (release-marked notes) */
+	size_t nowned;
 };
 
 struct uc_plan {

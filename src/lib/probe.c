@@ -197,7 +197,17 @@ static void resolver_release(struct resolver *r)
 
 /* ---- one probe ----------------------------------------------------------- */
 
-enum stage { ST_IDLE = 0, ST_RESOLVE, ST_CONNECT, ST_HANDSHAKE };
+enum stage { ST_IDLE = 0, ST_RESOLVE, ST_CONNECT, ST_STARTTLS, ST_HANDSHAKE };
+
+/* The clear-text part of an XMPP STARTTLS exchange. */
+#define XMPP_BUF 8192
+struct xmpp {
+	char *out;		/* what is left to send */
+	size_t outlen;
+	char in[XMPP_BUF + 1];	/* what the server said in this phase */
+	size_t inlen;
+	bool asked;		/* <starttls/> sent: waiting for <proceed/> */
+};
 
 struct probe {
 	enum stage stage;
@@ -215,6 +225,7 @@ struct probe {
 	bool eof;			/* the server closed its side */
 	int alert;			/* last alert received (level << 8 | desc), -1 none */
 	double start, deadline;
+	struct xmpp *xmpp;		/* during ST_STARTTLS */
 };
 
 struct run {
@@ -224,8 +235,18 @@ struct run {
 	struct strmap resolvers;	/* host -> struct resolver */
 };
 
+static void xmpp_free(struct probe *p)
+{
+	if (p->xmpp) {
+		free(p->xmpp->out);
+		free(p->xmpp);
+		p->xmpp = NULL;
+	}
+}
+
 static void probe_close(struct probe *p)
 {
+	xmpp_free(p);
 	if (p->ssl)
 		SSL_free(p->ssl);
 	if (p->fd >= 0)
@@ -487,6 +508,99 @@ static void start_tls(struct run *run, struct probe *p)
 	handshake(p);
 }
 
+/* ---- XMPP STARTTLS (RFC 6120, section 5): open a stream, wait for the
+ * features to offer starttls, ask for it, wait for <proceed/>, then TLS. */
+
+static void xmpp_queue(struct probe *p, char *text)
+{
+	free(p->xmpp->out);
+	p->xmpp->out = text;
+	p->xmpp->outlen = strlen(text);
+	p->events = POLLIN | POLLOUT;
+}
+
+static void xmpp_begin(struct probe *p)
+{
+	const char *ns = p->t->starttls == UC_STARTTLS_XMPP_SERVER ? "jabber:server"
+								   : "jabber:client";
+	p->stage = ST_STARTTLS;
+	p->xmpp = xcalloc(1, sizeof *p->xmpp);
+	xmpp_queue(p, xasprintf("<?xml version='1.0'?><stream:stream to='%s' version='1.0' "
+				"xmlns='%s' xmlns:stream='http://etherx.jabber.org/streams'>",
+				p->t->host, ns));
+}
+
+static void xmpp_event(struct run *run, struct probe *p, short revents)
+{
+	struct xmpp *x = p->xmpp;
+
+	if ((revents & POLLOUT) && x->outlen) {
+		ssize_t w = send(p->fd, x->out + strlen(x->out) - x->outlen, x->outlen,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+			fail_errno(p, errno, " (XMPP STARTTLS)");
+			return;
+		}
+		if (w > 0)
+			x->outlen -= (size_t)w;
+	}
+	p->events = POLLIN | (x->outlen ? POLLOUT : 0);
+	if (!(revents & (POLLIN | POLLHUP | POLLERR)))
+		return;
+	ssize_t r;
+	do
+		r = recv(p->fd, x->in + x->inlen, XMPP_BUF - x->inlen, MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			fail_errno(p, errno, " (XMPP STARTTLS)");
+		return;
+	}
+	if (r == 0) {
+		fail(p, UC_PROBE_ERROR, "connection closed by peer during XMPP STARTTLS");
+		return;
+	}
+	x->inlen += (size_t)r;
+	x->in[x->inlen] = '\0';
+	if (strstr(x->in, "<stream:error") || strstr(x->in, "<failure")) {
+		fail(p, UC_PROBE_ERROR, "XMPP server refused STARTTLS");
+		return;
+	}
+	if (!x->asked) {
+		const char *end = strstr(x->in, "</stream:features>");
+		if (!end) {
+			if (x->inlen == XMPP_BUF)
+				fail(p, UC_PROBE_ERROR, "no XMPP stream features in the first %d bytes",
+				     XMPP_BUF);
+			return;
+		}
+		const char *feat = strstr(x->in, "<stream:features");
+		if (!feat || !strstr(feat, "<starttls")) {
+			fail(p, UC_PROBE_ERROR, "XMPP server does not offer STARTTLS");
+			return;
+		}
+		x->asked = true;
+		x->inlen = 0;
+		xmpp_queue(p, xstrdup("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"));
+		return;
+	}
+	if (strstr(x->in, "<proceed")) {
+		xmpp_free(p);
+		start_tls(run, p);
+	} else if (x->inlen == XMPP_BUF) {
+		fail(p, UC_PROBE_ERROR, "no XMPP STARTTLS answer in the first %d bytes", XMPP_BUF);
+	}
+}
+
+/* The TCP connection is up: TLS right away, or after STARTTLS. */
+static void connected(struct run *run, struct probe *p)
+{
+	if (p->t->starttls != UC_STARTTLS_NONE)
+		xmpp_begin(p);
+	else
+		start_tls(run, p);
+}
+
 static void connect_failed(struct probe *p)
 {
 	if (p->conn_errno == 0)
@@ -523,7 +637,7 @@ static void connect_next(struct run *run, struct probe *p)
 		}
 		if (connect(fd, (struct sockaddr *)&ss, ai->ai_addrlen) == 0) {
 			p->fd = fd;
-			start_tls(run, p);
+			connected(run, p);
 			return;
 		}
 		if (errno == EINPROGRESS || errno == EINTR) {
@@ -545,7 +659,7 @@ static void connect_done(struct run *run, struct probe *p)
 	if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err == 0) {
-		start_tls(run, p);
+		connected(run, p);
 		return;
 	}
 	p->conn_errno = err;
@@ -620,6 +734,9 @@ static void probe_event(struct run *run, struct probe *p, short revents)
 	case ST_CONNECT:
 		connect_done(run, p);
 		break;
+	case ST_STARTTLS:
+		xmpp_event(run, p, revents);
+		break;
 	case ST_HANDSHAKE:
 		if ((revents & POLLOUT) && !flush(p)) {
 			handshake_failed(p);
@@ -644,6 +761,9 @@ static void probe_timeout(struct run *run, struct probe *p)
 		break;
 	case ST_CONNECT:
 		fail(p, UC_PROBE_TIMEOUT, "timed out after %d s during TCP connect", s);
+		break;
+	case ST_STARTTLS:
+		fail(p, UC_PROBE_TIMEOUT, "timed out after %d s during XMPP STARTTLS", s);
 		break;
 	case ST_HANDSHAKE:
 		fail(p, UC_PROBE_TIMEOUT, "timed out after %d s during TLS handshake", s);

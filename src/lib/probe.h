@@ -31,6 +31,14 @@ struct uc_probe_target {
 	 * dual-certificate server presents the RSA one, an ECDSA-only server
 	 * still answers. */
 	bool ecdsa_only;
+	/* Negotiate TLS inside an XMPP stream first (RFC 6120 STARTTLS), as IM
+	 * and Presence does on 5222 (client connections) and 5269 (federation
+	 * between servers). */
+	enum uc_probe_starttls {
+		UC_STARTTLS_NONE = 0,
+		UC_STARTTLS_XMPP_CLIENT,	/* stream namespace jabber:client */
+		UC_STARTTLS_XMPP_SERVER,	/* jabber:server */
+	} starttls;
 };
 
 struct uc_probe_result {

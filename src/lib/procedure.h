@@ -1,10 +1,11 @@
 /* procedure.h - how each certificate unit is renewed, as data.
  *
- * The tables in procedure.c restate sections 2-4 of the certificate
- * reference: the renewal step of every own unit (commands, remarks, what the
- * operator sees, how to verify), the CTL update per security mode, the phone
- * families and the impact matrix. plan.c picks rows from them; nothing here
- * prints. */
+ * The tables in procedure.c restate Cisco's documents (section 7 of the
+ * certificate reference names them): the renewal step of every own unit
+ * (commands, service restarts, remarks, what the operator sees, how to
+ * verify), the CTL update per security mode, the phone families and the
+ * impact matrix. Every action and note says from/until which release it
+ * applies. plan.c picks rows from them; nothing here prints. */
 #ifndef UCCERT_PROCEDURE_H
 #define UCCERT_PROCEDURE_H
 
@@ -27,15 +28,26 @@ enum uc_phase {
 };
 #define UC_PHASE_MAX UC_PHASE_CTL_ITL
 
-/* Step kinds, in plan order (phase 1 first). */
+/* Step kinds, in plan order (phase 1 first). ITLRecovery comes before
+ * CallManager: a CallManager certificate regenerated before the CTL carries
+ * the new ITLRecovery certificate leaves the phones without a trust anchor
+ * (Field Notice 70613). */
 enum uc_step_kind {
 	UC_STEP_TOMCAT = 1,
 	UC_STEP_TOMCAT_ECDSA,
 	UC_STEP_IPSEC,
+	UC_STEP_AUTHZ,
+	UC_STEP_CUP,
+	UC_STEP_CUP_ECDSA,
+	UC_STEP_CUP_XMPP,
+	UC_STEP_CUP_XMPP_ECDSA,
+	UC_STEP_CUP_XMPP_S2S,
+	UC_STEP_CUP_XMPP_S2S_ECDSA,
+	UC_STEP_CTL_MIGRATE,	/* USB tokens to tokenless, release 14 and later */
+	UC_STEP_ITLRECOVERY,
 	UC_STEP_CALLMANAGER,
 	UC_STEP_CALLMANAGER_ECDSA,
 	UC_STEP_CAPF,
-	UC_STEP_ITLRECOVERY,
 	UC_STEP_CTL_UPDATE,
 	UC_STEP_TVS,
 };
@@ -50,13 +62,7 @@ enum uc_target {
 	UC_TARGET_PHONES,	/* the phones, from the administration pages */
 };
 
-struct uc_action_def {
-	enum uc_target target;
-	const char *command;	/* platform CLI command; NULL for a manual action */
-	const char *note;	/* what to do (manual) or a note on the command */
-};
-
-/* When a remark or warning of a step applies. */
+/* When an action, remark or warning of a step applies. */
 enum uc_when {
 	UC_WHEN_ALWAYS = 0,
 	UC_WHEN_CA_SIGNED,		/* a certificate of the step is not self-signed */
@@ -67,6 +73,20 @@ enum uc_when {
 	UC_WHEN_NO_CTL_STEP,		/* ... and when it has none */
 	UC_WHEN_MIXED,			/* the cluster is in mixed mode */
 	UC_WHEN_NOT_MIXED_USB,		/* tokenless or non-secure cluster */
+	UC_WHEN_MIXED_USB,		/* mixed mode with USB eTokens */
+	UC_WHEN_NON_SECURE,		/* the cluster is not in mixed mode */
+	UC_WHEN_AFTER_ITLRECOVERY,	/* the plan regenerates ITLRecovery first */
+	UC_WHEN_CUCM,			/* the cluster is a CUCM cluster */
+};
+
+/* Releases as UC_RELEASE() codes: an action or note applies from `from`
+ * (0: any earlier release) until before `until` (0: any later release). */
+struct uc_action_def {
+	enum uc_target target;
+	const char *command;	/* platform CLI command; NULL for a manual action */
+	const char *note;	/* what to do (manual) or a note on the command */
+	enum uc_when when;
+	unsigned from, until;
 };
 
 enum uc_note_kind { UC_NOTE_REMARK = 1, UC_NOTE_WARNING, UC_NOTE_PRECONDITION };
@@ -75,7 +95,15 @@ struct uc_note_def {
 	enum uc_note_kind kind;
 	enum uc_when when;
 	const char *text;
+	unsigned from, until;
 };
+
+/* Whether a row bounded by from/until applies to a cluster's release
+ * (0: not configured, so every row applies). */
+bool uc_release_applies(unsigned from, unsigned until, unsigned release);
+/* "release 14 and later", "before release 14", "release 14 to before
+ * 14SU1"; "" when unbounded. */
+const char *uc_release_range(unsigned from, unsigned until, char *buf, size_t len);
 
 struct uc_step_def {
 	enum uc_step_kind kind;
@@ -99,6 +127,11 @@ const struct uc_step_def *uc_step_def(enum uc_step_kind kind);
 /* The CTL update for a security mode; NULL when the mode has no CTL
  * (non-secure). */
 const struct uc_step_def *uc_ctl_update_step(enum uc_security_mode mode);
+/* The security mode whose CTL procedure a cluster follows: a USB-token
+ * cluster on release 14 or later first migrates to tokenless. */
+enum uc_security_mode uc_effective_mode(enum uc_security_mode mode, unsigned release);
+/* The migration from USB tokens to tokenless mixed mode. */
+const struct uc_step_def *uc_ctl_migrate_step(void);
 
 /* Remarks and warnings that belong to a whole phase. */
 struct uc_phase_def {
@@ -111,6 +144,23 @@ const struct uc_phase_def *uc_phase_def(enum uc_phase phase);
 /* Phase-2 warning for a security mode whose steps differ from the USB-token
  * procedure the reference is written for; NULL for mixed-usb. */
 const char *uc_mode_adjustment(enum uc_security_mode mode);
+
+/* ---- after deleting trust certificates ---- */
+
+/* What to do on a node after deleting certificates from a trust store
+ * (once per store and node). target is UC_TARGET_NODE (the node itself) or
+ * UC_TARGET_PUBLISHER (where the publisher runs it); command NULL for a
+ * note only. */
+struct uc_trust_followup {
+	const char *unit;
+	enum uc_target target;
+	const char *command;
+	const char *note;
+	unsigned from, until;
+};
+/* The follow-ups of a trust store (catalog spelling or any case), n set to
+ * their number; NULL and 0 for a store without any. */
+const struct uc_trust_followup *uc_trust_followups(const char *unit, size_t *n);
 
 /* ---- phones ---- */
 

@@ -672,6 +672,17 @@ static const char *ecdsa_unit(const char *unit)
 	return NULL;
 }
 
+/* IM and Presence speaks XMPP on the cup-xmpp ports: TLS comes after
+ * STARTTLS (System Configuration Guide 14, port usage: 5222, 5269). */
+static enum uc_probe_starttls starttls_of(const char *unit)
+{
+	if (strncmp(unit, "cup-xmpp-s2s", 12) == 0)
+		return UC_STARTTLS_XMPP_SERVER;
+	if (strncmp(unit, "cup-xmpp", 8) == 0)
+		return UC_STARTTLS_XMPP_CLIENT;
+	return UC_STARTTLS_NONE;
+}
+
 struct probe_job {
 	size_t ci, ni, spec;
 	bool ecdsa;
@@ -692,7 +703,8 @@ static void scan_probes(struct build *b)
 				for (int e = 0; e < (ecdsa_unit(nd->probes[k].unit) ? 2 : 1); e++) {
 					t = xreallocarray(t, n + 1, sizeof *t);
 					jobs = xreallocarray(jobs, n + 1, sizeof *jobs);
-					t[n] = (struct uc_probe_target){ nd->host, nd->probes[k].port, e == 1 };
+					t[n] = (struct uc_probe_target){ nd->host, nd->probes[k].port, e == 1,
+									 starttls_of(nd->probes[k].unit) };
 					jobs[n++] = (struct probe_job){ ci, ni, k, e == 1 };
 				}
 		}

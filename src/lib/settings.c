@@ -1,6 +1,7 @@
 /* settings.c - uccert.conf via libconfig, validated with file:line errors. */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -387,22 +388,41 @@ static void load_phones(struct loader *ld, const config_setting_t *cs,
 	}
 }
 
-/* What a node's TLS ports present when probes is not set (CUCM System
- * Configuration Guide, port usage): web on 8443, SIP TLS 5061, TVS 2445,
- * CAPF 3804 on the publisher; Unity Connection: the web only. */
+/* What a node's TLS ports present when probes is not set (System
+ * Configuration Guide 14, "TCP and UDP Port Usage"): web on 8443, SIP TLS
+ * 5061, TVS 2445, CAPF 3804 on the publisher; Unity Connection: the web
+ * only; IM and Presence: the web, XMPP client connections on 5222
+ * (cup-xmpp) and XMPP federation on 5269 (cup-xmpp-s2s). */
+struct default_probe {
+	const char *unit;
+	int port;
+	bool publisher_only;
+};
+static const struct default_probe cucm_probes[] = {
+	{ "tomcat", 8443, false }, { "CallManager", 5061, false },
+	{ "TVS", 2445, false }, { "CAPF", 3804, true },
+};
+static const struct default_probe imp_probes[] = {
+	{ "tomcat", 8443, false }, { "cup-xmpp", 5222, false }, { "cup-xmpp-s2s", 5269, false },
+};
+
 static void default_probes(const struct uc_cluster *c, struct uc_node *nd)
 {
-	static const struct { const char *unit; int port; bool publisher_only; } cucm[] = {
-		{ "tomcat", 8443, false }, { "CallManager", 5061, false },
-		{ "TVS", 2445, false }, { "CAPF", 3804, true },
-	};
-	size_t n = c->product == UC_PRODUCT_CUC ? 1 : sizeof cucm / sizeof cucm[0];
+	const struct default_probe *d = cucm_probes;
+	size_t n = sizeof cucm_probes / sizeof cucm_probes[0];
+
+	if (c->product == UC_PRODUCT_CUC) {
+		n = 1;
+	} else if (c->product == UC_PRODUCT_IMP) {
+		d = imp_probes;
+		n = sizeof imp_probes / sizeof imp_probes[0];
+	}
 	nd->probes = xcalloc(n, sizeof *nd->probes);
 	for (size_t i = 0; i < n; i++) {
-		if (cucm[i].publisher_only && nd->role != UC_ROLE_PUBLISHER)
+		if (d[i].publisher_only && nd->role != UC_ROLE_PUBLISHER)
 			continue;
-		nd->probes[nd->nprobes].unit = xstrdup(cucm[i].unit);
-		nd->probes[nd->nprobes++].port = cucm[i].port;
+		nd->probes[nd->nprobes].unit = xstrdup(d[i].unit);
+		nd->probes[nd->nprobes++].port = d[i].port;
 	}
 }
 
@@ -539,12 +559,68 @@ static void load_nodes(struct loader *ld, const config_setting_t *cs,
 	}
 }
 
+static bool parse_number(const char **p, int max, int *out)
+{
+	long v = 0;
+
+	if (!isdigit((unsigned char)**p))
+		return false;
+	while (isdigit((unsigned char)**p)) {
+		v = v * 10 + (**p - '0');
+		if (v > max)
+			return false;
+		(*p)++;
+	}
+	*out = (int)v;
+	return true;
+}
+
+bool uc_release_parse(const char *text, struct uc_release *out)
+{
+	struct uc_release r = { 0, 0, 0 };
+	const char *p = text;
+	int ignored;
+
+	if (!p || !parse_number(&p, 99, &r.major) || r.major < 8)
+		return false;
+	if (*p == '.' && (p++, !parse_number(&p, 99, &r.minor)))
+		return false;
+	/* "12.5(1)SU3": the maintenance number in parentheses orders nothing
+	 * Cisco's documents distinguish; accept and drop it */
+	if (*p == '(' && (p++, !parse_number(&p, 99, &ignored) || *p++ != ')'))
+		return false;
+	if ((p[0] == 'S' || p[0] == 's') && (p[1] == 'U' || p[1] == 'u')) {
+		p += 2;
+		if (!parse_number(&p, 99, &r.su))
+			return false;
+	}
+	if (*p)
+		return false;
+	*out = r;
+	return true;
+}
+
+unsigned uc_release_code(const struct uc_release *r)
+{
+	return UC_RELEASE(r->major, r->minor, r->su);
+}
+
+const char *uc_release_text(unsigned code, char *buf, size_t len)
+{
+	unsigned major = code / 10000, minor = code / 100 % 100, su = code % 100;
+	int n = minor ? snprintf(buf, len, "%u.%u", major, minor) : snprintf(buf, len, "%u", major);
+
+	if (su && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "SU%u", su);
+	return buf;
+}
+
 static void load_clusters(struct loader *ld, const config_setting_t *root,
 			  struct uc_settings *s)
 {
 	static const char *const known[] = { "name", "product", "security_mode",
-		"nodes", "phones", NULL };
-	static const char *const products[] = { "cucm", "cuc", NULL };
+		"version", "nodes", "phones", NULL };
+	static const char *const products[] = { "cucm", "cuc", "imp", NULL };
 	static const char *const modes[] = { "non-secure", "mixed-usb",
 		"mixed-tokenless", NULL };
 	const config_setting_t *cl = config_setting_get_member(root, "clusters");
@@ -573,14 +649,20 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 		const char *name = get_string(ld, e, "name", true, "cluster");
 		const char *prod = get_string(ld, e, "product", false, "cluster");
 		const char *mode = get_string(ld, e, "security_mode", false, "cluster");
+		const char *version = get_string(ld, e, "version", false, "cluster");
+		struct uc_release rel = { 0, 0, 0 };
 		int p = 1, m = UC_SECURITY_NON_SECURE;
 		if (prod && !parse_enum(prod, products, &p))
 			ERR(config_setting_get_member(e, "product"),
-			    "product = \"%s\": expected \"cucm\" or \"cuc\"", prod);
+			    "product = \"%s\": expected \"cucm\", \"cuc\" or \"imp\"", prod);
 		if (mode && !parse_enum(mode, modes, &m))
 			ERR(config_setting_get_member(e, "security_mode"),
 			    "security_mode = \"%s\": expected \"non-secure\", \"mixed-usb\" or \"mixed-tokenless\"",
 			    mode);
+		if (version && !uc_release_parse(version, &rel))
+			ERR(config_setting_get_member(e, "version"),
+			    "version = \"%s\": expected a release such as \"12.5\", \"12.5(1)SU3\", \"14\", \"14SU2\" or \"15\"",
+			    version);
 		if (!name)
 			continue;
 		for (size_t j = 0; j < s->nclusters; j++)
@@ -590,8 +672,15 @@ static void load_clusters(struct loader *ld, const config_setting_t *root,
 				    name, s->clusters[j].line);
 		struct uc_cluster *c = &s->clusters[s->nclusters++];
 		c->name = xstrdup(name);
-		c->product = p == 2 ? UC_PRODUCT_CUC : UC_PRODUCT_CUCM;
+		c->product = p == 2 ? UC_PRODUCT_CUC : p == 3 ? UC_PRODUCT_IMP : UC_PRODUCT_CUCM;
 		c->security_mode = (enum uc_security_mode)m;
+		c->release = version ? uc_release_code(&rel) : 0;
+		/* Security Guide 14SU2, "Certificates" (CTL client): the USB-token
+		 * CTL client is not supported from release 14 */
+		if (c->security_mode == UC_SECURITY_MIXED_USB && c->release >= UC_RELEASE(14, 0, 0))
+			WARN(config_setting_get_member(e, "version"),
+			     "cluster '%s': security_mode \"mixed-usb\" with version \"%s\": the USB-token CTL client is not supported from release 14 (tokens end at 14SU3); migrate with utils ctl set-cluster mixed-mode",
+			     name, version);
 		c->line = (int)config_setting_source_line(e);
 		load_nodes(ld, e, c);
 		load_phones(ld, e, c);

@@ -15,6 +15,19 @@ enum uc_security_mode {
 
 enum uc_role { UC_ROLE_PUBLISHER = 1, UC_ROLE_SUBSCRIBER };
 
+/* A CUCM / Unity Connection release as "12.5", "12.5(1)SU3", "14", "14SU2"
+ * or "15": major, minor and service update. */
+struct uc_release {
+	int major, minor, su;
+};
+/* One number that orders releases: 14SU1 -> 140001; 0 for "not set". */
+#define UC_RELEASE(major, minor, su) ((unsigned)(major) * 10000u + (unsigned)(minor) * 100u + (unsigned)(su))
+unsigned uc_release_code(const struct uc_release *r);
+/* Parse a release; false when the text is not one. */
+bool uc_release_parse(const char *text, struct uc_release *out);
+/* "14SU2", "12.5", "15" from a code; buf of at least 24 bytes. */
+const char *uc_release_text(unsigned code, char *buf, size_t len);
+
 struct uc_phones {
 	char *model;
 	long count;
@@ -48,6 +61,7 @@ struct uc_cluster {
 	char *name;
 	enum uc_product product;
 	enum uc_security_mode security_mode;
+	unsigned release;	/* UC_RELEASE() of `version`; 0 when not set */
 	struct uc_node *nodes;
 	size_t nnodes;
 	struct uc_phones *phones;
