@@ -98,7 +98,8 @@ void notifier_run(const struct snapshot *snap)
 			continue;
 		const char *cluster = snap_str(snap, r->cluster), *node = snap_str(snap, r->node),
 			   *unit = snap_str(snap, r->unit);
-		obs[nobs].key = uc_record_key(cluster, node, unit, r->fingerprint, NULL);
+		obs[nobs].key = snapshot_key(cluster, node, unit, r->fingerprint,
+					     snap_str(snap, r->source), r->copy);
 		obs[nobs].band = r->band;
 		obs[nobs].facts = (struct uc_alert_facts){
 			.index = (uint32_t)r->idx_oid, .cluster = cluster, .node = node,

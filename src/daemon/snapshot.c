@@ -95,6 +95,21 @@ static void fill_cert(struct cert_row *row, const struct uc_record *r,
 	}
 }
 
+char *snapshot_key(const char *cluster, const char *node, const char *unit,
+		   const unsigned char *sha256, const char *source, bool copy)
+{
+	char *key = uc_record_key(cluster, node, unit, sha256, source);
+	if (sha256 && copy) {
+		char *k = xasprintf("%s#%s", key, source);
+		free(key);
+		key = k;
+		for (char *c = key; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = '?';
+	}
+	return key;
+}
+
 struct snapshot *snapshot_build(const struct uc_inventory *inv,
 				const struct uc_settings *s, struct uc_idmap *ids,
 				unsigned long scan_errors_total)
@@ -121,16 +136,26 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 			 (inv->sources[i].error ? strlen(inv->sources[i].error) : 0) + 4;
 	sbuf_reserve(&p.b, bytes);
 	snap->certs = xcalloc(inv->nrecords, sizeof *snap->certs);
+	/* One row per file (per record), as uccert scan counts them: the same
+	 * certificate in two files of a unit is two rows, each a file to
+	 * renew or delete. */
+	struct strmap first = { 0 };
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
-		char *key = uc_record_key(r->cluster, r->node, r->unit,
-					  r->cert ? r->cert->sha256 : NULL, r->source);
+		const unsigned char *fp = r->cert ? r->cert->sha256 : NULL;
+		char *base = uc_record_key(r->cluster, r->node, r->unit, fp, r->source);
+		bool copy = fp && strmap_get(&first, base);
+		if (fp && !copy)
+			strmap_put(&first, base, (void *)1);
+		free(base);
+		char *key = snapshot_key(r->cluster, r->node, r->unit, fp, r->source, copy);
 		uint32_t idx = uc_idmap_get(ids, key, inv->now);
 		free(key);
 		if (idx == 0)
 			continue;	/* no index left to give (logged) */
 		struct cert_row *row = &snap->certs[n++];
 		row->idx_oid = idx;
+		row->copy = copy;
 		fill_cert(row, r, &p);
 		row->band = r->cert ? uc_band(s, r->impact, r->days_left, r->state == UC_STATE_EXPIRED)
 				    : UC_BAND_NONE;	/* unreadable: never notified */
@@ -153,15 +178,9 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 		dateandtime(src->last_success, row->last_success);
 	}
 
+	strmap_free(&first);
 	snap->strings = sbuf_take(&p.b);
 	qsort(snap->certs, snap->ncerts, sizeof *snap->certs, cmp_row);
-	/* The same certificate under two file names of one unit has one key:
-	 * one row per (cluster, node, unit, certificate). */
-	n = 0;
-	for (size_t i = 0; i < snap->ncerts; i++)
-		if (n == 0 || snap->certs[n - 1].idx_oid != snap->certs[i].idx_oid)
-			snap->certs[n++] = snap->certs[i];
-	snap->ncerts = n;
 	for (size_t i = 0; i < snap->ncerts; i++) {
 		snap->certs[i].idx.oids = &snap->certs[i].idx_oid;
 		snap->certs[i].idx.len = 1;

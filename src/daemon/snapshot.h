@@ -11,6 +11,7 @@
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "scan.h"
@@ -31,6 +32,8 @@ struct cert_row {
 	struct str cluster, node, unit, subject, issuer, serial, source, regen;
 	int32_t store, impact, state, days_left;
 	int32_t band;		/* alerts.h: how deep into the warning window */
+	int32_t copy;		/* 0: the first file holding this certificate in
+				 * its unit; 1: another one (snapshot_key()) */
 	int64_t not_after_t;	/* seconds since the epoch */
 	unsigned char not_before[DATEANDTIME_LEN], not_after[DATEANDTIME_LEN];
 	unsigned char fingerprint[32];
@@ -69,6 +72,12 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 				const struct uc_settings *s, struct uc_idmap *ids,
 				unsigned long scan_errors_total);
 void snapshot_free(struct snapshot *snap);
+/* The identity of a row: its index and its notifications are keyed by it.
+ * A certificate's first file in a unit is keyed by the certificate alone
+ * (so renaming or copying a file does not renumber it), a further file
+ * holding the same certificate by the certificate and its source. */
+char *snapshot_key(const char *cluster, const char *node, const char *unit,
+		   const unsigned char *sha256, const char *source, bool copy);
 void dateandtime(int64_t t, unsigned char out[DATEANDTIME_LEN]);
 
 #endif
