@@ -164,6 +164,20 @@ kill -HUP "$UCCERTD_PID"
 new_node() { table_json | grep -q "$(printf sub2 | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"; }
 check "good config on SIGHUP picks up a new node" wait_for 10 new_node
 
+# ---- a FIFO in place of the configuration: refused, SNMP keeps answering ----
+mv "$W/uccert.conf" "$W/real.conf"
+mkfifo "$W/uccert.conf"
+from=$(wc -l < "$W/uccertd.log")
+kill -HUP "$UCCERTD_PID"
+fifo_refused() { tail -n +"$((from + 1))" "$W/uccertd.log" | grep -q "uccert.conf: cannot read: not a regular file"; }
+check "a FIFO as the configuration on SIGHUP: refused with its reason" wait_for 10 fifo_refused
+check "a FIFO as the configuration on SIGHUP: snmpd still gets answers from uccertd" \
+	sh -c "MIBS= snmpget -v2c -c public -t 2 -r 0 -Oqv 127.0.0.1:$SNMP_PORT $UCCERT_OID.1.1.2.0 | grep -qx '[0-9][0-9]*'"
+cli_fifo() { timeout 10 "$UCCERT" -c "$W/uccert.conf" scan 2>&1 | grep -q "not a regular file"; }
+check "uccert -c FIFO: a clear error, no hang" cli_fifo
+rm "$W/uccert.conf"
+mv "$W/real.conf" "$W/uccert.conf"
+
 # ---- the master restarts: the subagent reconnects by itself ----
 fds() { ls "/proc/$UCCERTD_PID/fd" | wc -l; }
 fds_before=$(fds)

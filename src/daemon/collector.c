@@ -29,6 +29,7 @@ static struct {
 	bool running, quit, scan_now;
 	struct uc_settings *settings;	/* in use by the thread */
 	struct uc_settings *next_settings;	/* handed over by a reload */
+	char *reload_path;	/* a reload asked for: read it on this thread */
 	struct snapshot *ready;
 	int wake_fd;
 	unsigned long scan_errors;
@@ -80,6 +81,23 @@ static void *run(void *arg)
 
 	pthread_mutex_lock(&col.lock);
 	while (!col.quit) {
+		if (col.reload_path) {
+			/* read here, never on the SNMP thread: a file that is slow
+			 * to read delays a scan, not the answers to snmpd */
+			char *path = col.reload_path;
+			col.reload_path = NULL;
+			pthread_mutex_unlock(&col.lock);
+			struct uc_settings *s = uc_settings_load_logged(path);
+			if (!s)
+				uc_log(LOG_ERR, "%s: configuration not reloaded, the previous one stays in force",
+				       path);
+			free(path);
+			pthread_mutex_lock(&col.lock);
+			if (s) {
+				uc_settings_free(col.next_settings);
+				col.next_settings = s;
+			}
+		}
 		if (col.next_settings) {
 			/* state_dir is read at start only (the notifier keeps its
 			 * state there too): keep the directory the daemon started with */
@@ -125,13 +143,11 @@ bool collector_start(struct uc_settings *s, int wake_fd)
 	return true;
 }
 
-void collector_rescan(struct uc_settings *s)
+void collector_reload(const char *config_path)
 {
 	pthread_mutex_lock(&col.lock);
-	if (s) {
-		uc_settings_free(col.next_settings);
-		col.next_settings = s;
-	}
+	free(col.reload_path);
+	col.reload_path = xstrdup(config_path);
 	col.scan_now = true;
 	pthread_cond_signal(&col.cond);
 	pthread_mutex_unlock(&col.lock);
@@ -160,4 +176,6 @@ void collector_stop(void)
 	uc_settings_free(col.settings);
 	uc_settings_free(col.next_settings);
 	col.settings = col.next_settings = NULL;
+	free(col.reload_path);
+	col.reload_path = NULL;
 }

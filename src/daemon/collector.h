@@ -12,8 +12,9 @@ struct snapshot;
 /* Start the thread; it owns s from now on. wake_fd gets one byte written
  * each time a snapshot is ready. */
 bool collector_start(struct uc_settings *s, int wake_fd);
-/* Scan now (SIGHUP); with new settings if s is not NULL (ownership moves). */
-void collector_rescan(struct uc_settings *s);
+/* SIGHUP: reload config_path and scan now, both on the scan thread (a
+ * configuration with errors is logged and the previous one stays). */
+void collector_reload(const char *config_path);
 /* The newest finished snapshot, or NULL; the caller owns it. */
 struct snapshot *collector_take(void);
 void collector_stop(void);

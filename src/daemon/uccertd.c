@@ -132,11 +132,7 @@ static void handle_events(const char *config_path, bool *quit)
 				*quit = true;
 			} else if (buf[i] == 'H') {
 				uc_log(LOG_NOTICE, "SIGHUP: reloading %s and rescanning", config_path);
-				struct uc_settings *s = uc_settings_load_logged(config_path);
-				if (!s)
-					uc_log(LOG_ERR, "%s: configuration not reloaded, the previous one stays in force",
-					       config_path);
-				collector_rescan(s);
+				collector_reload(config_path);
 			} else if (buf[i] == 'S') {
 				struct snapshot *snap = collector_take();
 				if (snap) {

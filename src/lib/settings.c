@@ -3,6 +3,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,6 +22,7 @@
 
 #define DEFAULT_STATE_DIR "/var/lib/uccert"
 #define DEFAULT_AGENTX_SOCKET "/var/agentx/master"
+#define CONFIG_MAX_BYTES (4 * 1024 * 1024)
 
 struct token {
 	enum { TOK_NAME, TOK_VALUE, TOK_PUNCT } kind;
@@ -759,15 +762,29 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	const config_setting_t *root;
 	const char *v;
 
-	/* open it ourselves: libconfig's I/O errors carry no reason */
-	FILE *fp = fopen(path, "re");
+	/* open it ourselves: libconfig's I/O errors carry no reason. Never
+	 * block in open (a FIFO waits for a writer) and read nothing but a
+	 * regular file of sane size. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct stat st = { 0 };
-	if (!fp || fstat(fileno(fp), &st) < 0 || S_ISDIR(st.st_mode)) {
-		const char *why = S_ISDIR(st.st_mode) ? "is a directory, expected a file"
-						      : strerror(errno);
+	const char *why = NULL;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "is a directory, expected a file";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file (a FIFO, device or socket is never read)";
+	else if (st.st_size > CONFIG_MAX_BYTES)
+		why = "larger than 4 MiB: not a configuration file";
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		why = strerror(errno);
+	FILE *fp = why ? NULL : fdopen(fd, "r");
+	if (!fp) {
+		if (!why)
+			why = strerror(errno);
 		push(&diag->errors, &diag->nerrors, xasprintf("%s: cannot read: %s", path, why));
-		if (fp)
-			fclose(fp);
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	struct sbuf text = { 0 };
