@@ -149,7 +149,8 @@ void uc_outbox_set_due(struct uc_outbox *o, const struct uc_notice *due, size_t 
 			continue;	/* already on its way */
 		push_wait(o, item_copy(&due[i]));
 	}
-	qsort(o->wait, o->nwait, sizeof *o->wait, item_cmp);
+	if (o->nwait > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(o->wait, o->nwait, sizeof *o->wait, item_cmp);
 }
 
 const struct uc_outbox_item *uc_outbox_next(struct uc_outbox *o, int64_t now, int64_t *wake)
