@@ -149,6 +149,14 @@ PY
 }
 check "surviving certificates keep their index across rescan and restart" survivors_keep_index
 
+# ---- sysORTable and the daemon's own log ----
+sysor() { snmp_raw snmpwalk -On -Oq .1.3.6.1.2.1.1.9.1.2 | grep -q " $UCCERT_OID\$"; }
+check "the master's sysORTable lists UCCERT-MIB (registered by uccertd)" sysor
+check "Net-SNMP's own messages carry the daemon's prefix" \
+	grep -q '^uccertd: net-snmp: NET-SNMP version .* AgentX subagent connected' "$W/uccertd.log"
+check "no Net-SNMP line bypasses the daemon's logger" \
+	sh -c "! grep -v '^uccertd: ' '$W/uccertd.log' | grep -q 'NET-SNMP\|AgentX'"
+
 # ---- reload: a broken config keeps the old one, a good one adds a node ----
 rows=$(count_rows)
 cp "$W/uccert.conf" "$W/good.conf"

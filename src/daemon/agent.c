@@ -9,6 +9,7 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 #include <net-snmp/agent/agent_callbacks.h>
+#include <net-snmp/agent/agent_sysORTable.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -20,11 +21,13 @@
 #include "alerts.h"
 #include "log.h"
 #include "snapshot.h"
+#include "util.h"
 
 /* The one place the code names UCCERT-MIB's root (netSnmpPlaypen.7 until the
  * project has an enterprise number); keep it equal to the MIB's. */
 #define UCCERT_MIB_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 7
 
+static const oid mib_oid[] = { UCCERT_MIB_ROOT };
 static const oid scalars_oid[] = { UCCERT_MIB_ROOT, 1, 1 };
 static const oid cert_table_oid[] = { UCCERT_MIB_ROOT, 1, 2 };
 static const oid source_table_oid[] = { UCCERT_MIB_ROOT, 1, 3 };
@@ -295,8 +298,36 @@ static void ping_alarm(unsigned int reg, void *arg)
 		snmp_free_pdu(pdu);
 }
 
+/* One message of Net-SNMP's: it may come in pieces (a line without its
+ * newline, continued by the next call); whole lines are passed on. */
+static struct sbuf snmp_line;
+static int snmp_line_priority = LOG_DEBUG;
+
+static int on_snmp_log(int major, int minor, void *server, void *client)
+{
+	const struct snmp_log_message *m = server;
+	(void)major, (void)minor, (void)client;
+	if (!m || !m->msg)
+		return 0;
+	if (snmp_line.len == 0)
+		snmp_line_priority = m->priority;
+	sbuf_puts(&snmp_line, m->msg);
+	char *start = snmp_line.s, *nl;
+	while ((nl = memchr(start, '\n', snmp_line.len - (size_t)(start - snmp_line.s)))) {
+		*nl = '\0';
+		if (nl > start)
+			uc_log(snmp_line_priority, "net-snmp: %s", start);
+		start = nl + 1;
+	}
+	size_t rest = snmp_line.len - (size_t)(start - snmp_line.s);
+	memmove(snmp_line.s, start, rest);
+	snmp_line.len = rest;
+	snmp_line.s[rest] = '\0';
+	return 0;
+}
+
 bool agent_init(const char *socket, int ping_seconds, const char *persist_dir,
-		bool log_stderr, agent_ack_fn on_ack)
+		agent_ack_fn on_ack)
 {
 	netsnmp_handler_registration *reg;
 
@@ -305,10 +336,10 @@ bool agent_init(const char *socket, int ping_seconds, const char *persist_dir,
 
 	/* the subagent resolves no names: loading MIB files is wasted work */
 	setenv("MIBS", "", 1);
-	if (log_stderr)
-		snmp_enable_stderrlog();
-	else
-		snmp_enable_syslog_ident("uccertd", LOG_DAEMON);
+	/* Net-SNMP's own messages go through the daemon's logger: its prefix,
+	 * its -d level, stderr or syslog as the daemon logs */
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, on_snmp_log, NULL);
+	netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
 	netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, socket);
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
@@ -344,13 +375,16 @@ bool agent_init(const char *socket, int ping_seconds, const char *persist_dir,
 				     SCOL_CERT_COUNT);
 	if (!cert_rows || !source_rows)
 		return false;
+	/* sysORTable: the master lists the module this subagent implements */
+	register_sysORTable((oid *)mib_oid, OID_LENGTH(mib_oid),
+			    "UCCERT-MIB: certificate expiry of Cisco UC clusters (uccertd)");
 	init_snmp("uccertd");
 	adopt_session();
 	snmp_alarm_register((unsigned)ping_interval, SA_REPEAT, ping_alarm, NULL);
 	return true;
 }
 
-struct snapshot *agent_publish(struct snapshot *snap)
+void agent_publish(struct snapshot *snap)
 {
 	struct snapshot *old = current;
 
@@ -362,7 +396,7 @@ struct snapshot *agent_publish(struct snapshot *snap)
 	for (size_t i = 0; i < snap->nsources; i++)
 		CONTAINER_INSERT(source_rows, &snap->sources[i]);
 	current = snap;
-	return old;
+	snapshot_free(old);
 }
 
 static int64_t mono_us(void)
@@ -519,7 +553,7 @@ bool agent_notify(const struct uc_notice *n, uint64_t token)
 	return true;
 }
 
-struct snapshot *agent_shutdown(void)
+void agent_shutdown(void)
 {
 	struct snapshot *old = current;
 	if (cert_rows)
@@ -527,9 +561,12 @@ struct snapshot *agent_shutdown(void)
 	if (source_rows)
 		CONTAINER_CLEAR(source_rows, NULL, NULL);
 	current = NULL;
+	unregister_sysORTable((oid *)mib_oid, OID_LENGTH(mib_oid));
 	snmp_shutdown("uccertd");
 	shutdown_agent();
 	while (ntable_infos > 0)
 		netsnmp_table_registration_info_free(table_infos[--ntable_infos]);
-	return old;
+	snapshot_free(old);
+	free(snmp_line.s);
+	snmp_line = (struct sbuf){ 0 };
 }

@@ -20,9 +20,9 @@ typedef void (*agent_ack_fn)(uint64_t token, enum agent_outcome outcome);
  * (also the reconnect delay). on_ack learns the outcome of each
  * notification. Returns false if Net-SNMP failed to start. */
 bool agent_init(const char *socket, int ping_interval, const char *persist_dir,
-		bool log_stderr, agent_ack_fn on_ack);
-/* Serve snap from now on; returns the snapshot it replaces (caller frees). */
-struct snapshot *agent_publish(struct snapshot *snap);
+		agent_ack_fn on_ack);
+/* Serve snap from now on; the agent owns it and frees the one it replaces. */
+void agent_publish(struct snapshot *snap);
 /* Wait for SNMP traffic, timers or fd, or until wake (monotonic
  * microseconds; -1 none); handle what arrived. Returns true if fd is
  * readable (the caller reads it). */
@@ -38,7 +38,7 @@ struct uc_notice;
 /* Send one Notify-PDU to the master without waiting; its outcome reaches
  * on_ack with token. False (nothing sent, no outcome) without a master. */
 bool agent_notify(const struct uc_notice *n, uint64_t token);
-/* Disconnect; returns the snapshot that was served (caller frees). */
-struct snapshot *agent_shutdown(void);
+/* Disconnect and free the snapshot served. */
+void agent_shutdown(void);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 
 #include "clock.h"
 #include "collector.h"
+#include "wake.h"
 #include "fsutil.h"
 #include "idmap.h"
 #include "log.h"
@@ -67,9 +69,10 @@ static void scan_once(struct uc_scanner *sc, struct uc_idmap *ids)
 	col.ready = snap;
 	pthread_mutex_unlock(&col.lock);
 	snapshot_free(stale);
+	const char b = WAKE_SNAPSHOT;
 	ssize_t w;
 	do
-		w = write(col.wake_fd, "S", 1);
+		w = write(col.wake_fd, &b, 1);
 	while (w < 0 && errno == EINTR);
 }
 
@@ -134,7 +137,13 @@ bool collector_start(struct uc_settings *s, int wake_fd)
 {
 	col.settings = s;
 	col.wake_fd = wake_fd;
+	/* the thread inherits a mask with every signal blocked: signals go to
+	 * the main thread only, whose handlers write to the event pipe */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	int e = pthread_create(&col.thread, NULL, run, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {
 		uc_log(LOG_ERR, "cannot start the scan thread: %s", strerror(e));
 		return false;

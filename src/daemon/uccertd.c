@@ -1,4 +1,21 @@
-/* uccertd - AgentX subagent publishing UCCERT-MIB. */
+/* uccertd - AgentX subagent publishing UCCERT-MIB.
+ *
+ * Threads and who owns what:
+ *   main (SNMP) thread  runs the loop below and every Net-SNMP call: it
+ *                       answers the master (agent.c), sends notifications
+ *                       and records their acknowledgements (notifier.c), and
+ *                       reads the event pipe. It never waits on the master,
+ *                       on a file or on a scan.
+ *   scan thread         (collector.c) owns the settings in use and the index
+ *                       map; it reads configuration files on SIGHUP, scans,
+ *                       builds a snapshot with every SNMP value prepared, and
+ *                       hands it over under the collector's lock. It never
+ *                       calls Net-SNMP and has every signal blocked.
+ * A snapshot moves one way: built by the scan thread, taken by the main
+ * thread (collector_take), evaluated by the notifier (which copies what it
+ * keeps), then given to the agent, which alone owns and frees the snapshot
+ * it serves. Signal handlers only write a byte (wake.h) to the event pipe;
+ * so does the scan thread when a snapshot is ready. */
 #include <config.h>
 
 #include <errno.h>
@@ -26,20 +43,21 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "util.h"
+#include "wake.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
 
 /* One pipe wakes the SNMP thread: signal handlers and the scan thread
- * write a byte each. */
+ * write a byte each (wake.h). */
 static int events[2] = { -1, -1 };
 static bool foreground;
 
 static void on_signal(int sig)
 {
 	int saved = errno;
-	char c = sig == SIGHUP ? 'H' : 'T';
+	char c = sig == SIGHUP ? WAKE_RELOAD : WAKE_STOP;
 	ssize_t w = write(events[1], &c, 1);
 	(void)w;
 	errno = saved;
@@ -119,8 +137,7 @@ static bool write_pidfile(const char *path)
 	return true;
 }
 
-/* Act on the bytes of the event pipe: 'T' stop, 'H' reload, 'S' a new
- * snapshot is ready. */
+/* Act on the bytes of the event pipe (wake.h). */
 static void handle_events(const char *config_path, bool *quit)
 {
 	char buf[64];
@@ -128,17 +145,17 @@ static void handle_events(const char *config_path, bool *quit)
 
 	while ((n = read(events[0], buf, sizeof buf)) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == 'T') {
+			if (buf[i] == WAKE_STOP) {
 				*quit = true;
-			} else if (buf[i] == 'H') {
+			} else if (buf[i] == WAKE_RELOAD) {
 				uc_log(LOG_NOTICE, "SIGHUP: reloading %s and rescanning", config_path);
 				collector_reload(config_path);
-			} else if (buf[i] == 'S') {
+			} else if (buf[i] == WAKE_SNAPSHOT) {
 				struct snapshot *snap = collector_take();
 				if (snap) {
-					snapshot_free(agent_publish(snap));
-					malloc_trim(0);	/* give the old snapshot back */
 					notifier_run(snap);
+					agent_publish(snap);	/* the agent owns it now */
+					malloc_trim(0);	/* give the old snapshot back */
 				}
 			}
 		}
@@ -202,7 +219,7 @@ static int start(struct uc_settings *s, const char *config_path, const char *soc
 	if (geteuid() == 0 && s->user && !drop_privileges(s))
 		return 1;
 	char *persist = xasprintf("%s/snmp", s->state_dir);
-	bool ok = agent_init(sock, s->agentx_ping_interval, persist, foreground, notifier_ack);
+	bool ok = agent_init(sock, s->agentx_ping_interval, persist, notifier_ack);
 	free(persist);
 	if (!ok) {
 		uc_log(LOG_ERR, "cannot start the SNMP agent library");
@@ -313,7 +330,7 @@ int main(int argc, char **argv)
 	uc_log(LOG_NOTICE, "stopping");
 	drain();
 	collector_stop();
-	snapshot_free(agent_shutdown());
+	agent_shutdown();
 	notifier_close();
 	free(state_dir);
 	if (pidfile)
