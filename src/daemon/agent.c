@@ -42,7 +42,26 @@ enum {
 	SCOL_LAST_ERROR, SCOL_LAST_SUCCESS, SCOL_CERT_COUNT,
 };
 
+/* uccertScalars: the last arc of each scalar (UCCERT-MIB) */
+enum {
+	SC_THRESHOLD_DAYS = 1, SC_CERT_COUNT, SC_EXPIRING_COUNT, SC_EXPIRED_COUNT,
+	SC_UNREADABLE_COUNT, SC_LAST_SCAN_TIME, SC_SCAN_ERRORS, SC_NOTIFY_BACKLOG,
+	SC_STATE_ERRORS,
+	SC_LAST = SC_STATE_ERRORS
+};
+
 static const oid notifications_oid[] = { UCCERT_MIB_ROOT, 0 };
+
+/* The notification of each kind: its last arc under { uccertMIB 0 }. */
+static oid notification_arc(enum uc_notice_kind k)
+{
+	switch (k) {
+	case UC_NOTICE_EXPIRING: return 1;	/* uccertExpiring */
+	case UC_NOTICE_EXPIRED: return 2;	/* uccertExpired */
+	case UC_NOTICE_CLEARED: return 3;	/* uccertCleared */
+	}
+	return 0;
+}
 static const oid cert_entry_oid[] = { UCCERT_MIB_ROOT, 1, 2, 1 };
 static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
@@ -172,15 +191,15 @@ static int scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *
 		oid which = vb->name_length > OID_LENGTH(scalars_oid)
 				? vb->name[OID_LENGTH(scalars_oid)] : 0;
 		switch (which) {
-		case 1: set_int(vb, ASN_UNSIGNED, (long)s->threshold_days); break;
-		case 2: set_int(vb, ASN_GAUGE, (long)s->count); break;
-		case 3: set_int(vb, ASN_GAUGE, (long)s->expiring); break;
-		case 4: set_int(vb, ASN_GAUGE, (long)s->expired); break;
-		case 5: set_int(vb, ASN_GAUGE, (long)s->unreadable); break;
-		case 6: set_octets(vb, current ? s->last_scan : epoch, DATEANDTIME_LEN); break;
-		case 7: set_int(vb, ASN_COUNTER, (long)(s->scan_errors & 0xffffffffu)); break;
-		case 8: set_int(vb, ASN_GAUGE, (long)(backlog > 0xffffffffu ? 0xffffffffu : backlog)); break;
-		case 9: set_int(vb, ASN_GAUGE, (long)(state_errors > 0xffffffffu ? 0xffffffffu : state_errors)); break;
+		case SC_THRESHOLD_DAYS: set_int(vb, ASN_UNSIGNED, (long)s->threshold_days); break;
+		case SC_CERT_COUNT: set_int(vb, ASN_GAUGE, (long)s->count); break;
+		case SC_EXPIRING_COUNT: set_int(vb, ASN_GAUGE, (long)s->expiring); break;
+		case SC_EXPIRED_COUNT: set_int(vb, ASN_GAUGE, (long)s->expired); break;
+		case SC_UNREADABLE_COUNT: set_int(vb, ASN_GAUGE, (long)s->unreadable); break;
+		case SC_LAST_SCAN_TIME: set_octets(vb, current ? s->last_scan : epoch, DATEANDTIME_LEN); break;
+		case SC_SCAN_ERRORS: set_int(vb, ASN_COUNTER, (long)(s->scan_errors & 0xffffffffu)); break;
+		case SC_NOTIFY_BACKLOG: set_int(vb, ASN_GAUGE, (long)(backlog > 0xffffffffu ? 0xffffffffu : backlog)); break;
+		case SC_STATE_ERRORS: set_int(vb, ASN_GAUGE, (long)(state_errors > 0xffffffffu ? 0xffffffffu : state_errors)); break;
 		default: netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
 		}
 	}
@@ -366,7 +385,7 @@ bool agent_init(const char *socket, int ping_seconds, const char *persist_dir,
 	reg = netsnmp_create_handler_registration("uccertScalars", scalar_handler,
 						  scalars_oid, OID_LENGTH(scalars_oid),
 						  HANDLER_CAN_RONLY);
-	if (!reg || netsnmp_register_scalar_group(reg, 1, 9) != MIB_REGISTERED_OK)
+	if (!reg || netsnmp_register_scalar_group(reg, SC_THRESHOLD_DAYS, SC_LAST) != MIB_REGISTERED_OK)
 		return false;
 	cert_rows = register_table("uccertTable", cert_table_oid,
 				   OID_LENGTH(cert_table_oid), &cert_table, COL_REGEN);
@@ -531,7 +550,7 @@ bool agent_notify(const struct uc_notice *n, uint64_t token)
 	pdu->flags |= UCD_MSG_FLAG_PDU_TIMEOUT;
 	pdu->time = silence_limit();
 	memcpy(trap, notifications_oid, sizeof notifications_oid);
-	trap[OID_LENGTH(notifications_oid)] = (oid)n->kind;
+	trap[OID_LENGTH(notifications_oid)] = notification_arc(n->kind);
 	snmp_pdu_add_variable(pdu, sysuptime_oid, OID_LENGTH(sysuptime_oid), ASN_TIMETICKS,
 			      &uptime, sizeof uptime);
 	snmp_pdu_add_variable(pdu, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,

@@ -64,7 +64,7 @@ static bool source_failed(const char *cluster, const char *node, void *ctx)
 	const struct snapshot *snap = ctx;
 	for (size_t i = 0; i < snap->nsources; i++) {
 		const struct source_row *r = &snap->sources[i];
-		if (r->status != 1 && strcmp(snap_str(snap, r->cluster), cluster) == 0 &&
+		if (r->status != SOURCE_OK && strcmp(snap_str(snap, r->cluster), cluster) == 0 &&
 		    strcmp(snap_str(snap, r->node), node) == 0)
 			return true;
 	}
@@ -73,8 +73,12 @@ static bool source_failed(const char *cluster, const char *node, void *ctx)
 
 static const char *kind_name(enum uc_notice_kind k)
 {
-	return k == UC_NOTICE_EXPIRING ? "uccertExpiring"
-	     : k == UC_NOTICE_EXPIRED ? "uccertExpired" : "uccertCleared";
+	switch (k) {	/* every member: -Wswitch names a new one */
+	case UC_NOTICE_EXPIRING: return "uccertExpiring";
+	case UC_NOTICE_EXPIRED: return "uccertExpired";
+	case UC_NOTICE_CLEARED: return "uccertCleared";
+	}
+	return "?";
 }
 
 void notifier_run(const struct snapshot *snap)

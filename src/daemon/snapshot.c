@@ -173,7 +173,7 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 		row->location = pool_add(&p, src->location);
 		row->error = pool_add(&p, src->ok ? "" : src->error);
 		row->kind = src->kind;
-		row->status = src->ok ? 1 : 2;
+		row->status = src->ok ? SOURCE_OK : SOURCE_ERROR;
 		row->ncerts = src->ncerts;
 		dateandtime(src->last_success, row->last_success);
 	}

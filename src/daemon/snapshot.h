@@ -39,6 +39,9 @@ struct cert_row {
 	unsigned char fingerprint[32];
 };
 
+/* uccertSourceStatus (UCCERT-MIB) */
+enum source_status { SOURCE_OK = 1, SOURCE_ERROR = 2 };
+
 struct source_row {
 	netsnmp_index idx;
 	oid idx_oid;
