@@ -7,9 +7,14 @@
                                             QUIET more seconds; prints the count
   burst.py pairs LOG SKIP                   "kind index" per notification, in
                                             arrival order
-  burst.py signal LOG SKIP N PID SIG TIMEOUT  as soon as N have arrived, send
-                                            signal SIG (a number) to PID; prints
-                                            how many had arrived by then
+  burst.py signal LOG SKIP N PID SIG TIMEOUT [READY]
+                                            as soon as N have arrived, send
+                                            signal SIG (a number) to PID (or to
+                                            the pid in file F, given as @F);
+                                            prints how many had arrived by then
+                                            and the time of the signal (ns since
+                                            the epoch); creates READY once
+                                            watching
   burst.py timed LOG SKIP N TIMEOUT [READY]  wait for N, stamping each arrival;
                                             prints "seconds kind days impact index"
                                             (seconds since the first arrival);
@@ -82,16 +87,20 @@ def main():
     n = int(sys.argv[4])
     got = 0
     if cmd == "signal":
-        pid, sig = int(sys.argv[5]), int(sys.argv[6])
+        target, sig = sys.argv[5], int(sys.argv[6])
         deadline = time.monotonic() + float(sys.argv[7])
+        got += len(tail.read())
+        if len(sys.argv) > 8:
+            open(sys.argv[8], "w").close()
         while time.monotonic() < deadline:
             got += len(tail.read())
             if got >= n:
+                pid = int(open(target[1:]).read()) if target.startswith("@") else int(target)
                 os.kill(pid, sig)
-                print(got)
+                print(got, time.time_ns())
                 return 0
             time.sleep(0.0002)
-        print(got)
+        print(got, 0)
         return 1
     timeout = float(sys.argv[5])
     deadline = time.monotonic() + timeout

@@ -57,6 +57,28 @@ sent_set() {
 		sed 's/^Expired/expired/; s/^Expiring/expiring/' | sort
 }
 log_lines() { wc -l < "$W/uccertd.log" | tr -d ' '; }
+# arm NAME N TARGET SIG: a watcher, started now (before the burst), sends SIG
+# to TARGET (a pid, or @pidfile read at that moment) as soon as N
+# notifications have arrived after the current end of the trap log; fired
+# NAME prints how many had arrived by then, fired_at NAME the time (ns)
+arm() {
+	rm -f "$W/armed-$1"
+	$BURST signal "$W/traps.log" "$(trap_lines)" "$2" "$3" "$4" 120 "$W/armed-$1" > "$W/fired-$1" &
+	ARMED_PID=$!
+	wait_for 20 test -e "$W/armed-$1"
+}
+# (call wait "$ARMED_PID" first, in this shell: $(...) is a subshell)
+fired() { cut -d' ' -f1 "$W/fired-$1"; }
+# launch_uccertd CONF: start_uccertd without waiting to be served (the
+# armed watcher may stop it, or snmpd, before anyone could look)
+launch_uccertd() {
+	_r=""
+	[ "$(id -u)" -ne 0 ] || _r=--allow-root
+	"$UCCERTD" -f $_r -c "$1" -x "$AGENTX_SOCK" -p "$W/uccertd.pid" >> "$W/uccertd.log" 2>&1 &
+	UCCERTD_PID=$!
+	on_exit "kill $UCCERTD_PID 2>/dev/null; wait $UCCERTD_PID"
+}
+fired_at() { cut -d' ' -f2 "$W/fired-$1"; }
 backlog() { snmp_raw snmpget -Oqv $UCCERT_OID.1.1.8.0; }
 # drained SKIP: every due notification has arrived and uccertd has nothing left
 drained() {
@@ -95,8 +117,12 @@ mint --count 40 -o "$S/TVS/e-%d.pem" --cn e --not-before -400d --not-after +30d
 mint --count 40 -o "$S/Phone-trust/f-%d.pem" --cn f --not-before -400d --not-after +50d
 conf D "$W/small" "notify_rate = 20;"
 skip=$(trap_lines)
+# the watcher first, so that it stamps the very first arrival
+$BURST timed "$W/traps.log" "$skip" 200 40 "$W/ready-D" > "$W/timed-D" &
+timed=$!
+wait_for 20 test -e "$W/ready-D"
 start_uccertd "$W/D.conf"
-$BURST timed "$W/traps.log" "$skip" 200 30 > "$W/timed-D" || :
+wait "$timed" || :
 span=$(tail -n 1 "$W/timed-D" | cut -d' ' -f1)
 echo "  200 notifications at notify_rate = 20: first to last in $span s"
 check "D: 200 due notifications at 20 per second take 10 s +- 1 s" \
@@ -156,12 +182,15 @@ check_clean_exit
 # ---- T: SIGTERM mid-burst, then a restart ----
 conf T "$E" "notify_rate = 0;"
 skip=$(trap_lines)
-start_uccertd "$W/T.conf"
-t0=$(date +%s%N)
-at_stop=$($BURST signal "$W/traps.log" "$skip" 50 "$UCCERTD_PID" 15 60) || :
+rm -f "$W/uccertd.pid"
+arm T 50 "@$W/uccertd.pid" 15
+launch_uccertd "$W/T.conf"
+wait "$ARMED_PID" || :
+at_stop=$(fired T)
 stop_uccertd
 t1=$(date +%s%N)
-echo "  SIGTERM after $at_stop of $DUE notifications: uccertd exited within $(( (t1 - t0) / 1000000 )) ms"
+t0=$(fired_at T)
+echo "  SIGTERM after $at_stop of $DUE notifications: uccertd exited $(( (t1 - t0) / 1000000 )) ms later"
 check "T: SIGTERM mid-burst: uccertd exits within 2 s" [ $((t1 - t0)) -le 2000000000 ]
 check "T: SIGTERM mid-burst: exit status 0" assert_eq 0 "$UCCERTD_STATUS"
 check "T: SIGTERM came mid-burst (not after it)" [ "$at_stop" -lt "$DUE" ]
@@ -173,8 +202,10 @@ check_clean_exit
 # ---- B: snmpd killed mid-burst, restarted 3 s later ----
 conf B "$E" "notify_rate = 0;"
 skip=$(trap_lines)
-start_uccertd "$W/B.conf"
-at_kill=$($BURST signal "$W/traps.log" "$skip" 50 "$SNMPD_PID" 9 60) || :
+arm B 50 "$SNMPD_PID" 9
+launch_uccertd "$W/B.conf"
+wait "$ARMED_PID" || :
+at_kill=$(fired B)
 wait "$SNMPD_PID" 2>/dev/null || :
 sleep 3
 start_snmpd
@@ -188,8 +219,10 @@ check_clean_exit
 # ---- C: snmpd stopped for 13 s mid-burst ----
 conf C "$E" "notify_rate = 0;" "scan_interval = 10;"
 skip=$(trap_lines)
-start_uccertd "$W/C.conf"
-at_stop=$($BURST signal "$W/traps.log" "$skip" 50 "$SNMPD_PID" 19 60) || :
+arm C 50 "$SNMPD_PID" 19
+launch_uccertd "$W/C.conf"
+wait "$ARMED_PID" || :
+at_stop=$(fired C)
 from=$(log_lines)
 sleep 12
 scans=$(tail -n +"$from" "$W/uccertd.log" | grep -c '^uccertd: scan: ' || :)
@@ -210,8 +243,10 @@ check_clean_exit
 conf E "$E" "notify_rate = 0;"
 skip=$(trap_lines)
 from=$(log_lines)
-start_uccertd "$W/E.conf"
-$BURST signal "$W/traps.log" "$skip" 50 "$UCCERTD_PID" 9 60 > /dev/null || :
+rm -f "$W/uccertd.pid"
+arm E 50 "@$W/uccertd.pid" 9
+launch_uccertd "$W/E.conf"
+wait "$ARMED_PID" || :
 wait "$UCCERTD_PID" 2>/dev/null || :
 sent_set "$((from + 1))" '$' > "$W/acked-before"
 at_kill=$($BURST count "$W/traps.log" "$skip")
