@@ -171,15 +171,33 @@ struct snapshot *collector_take(void)
 	return s;
 }
 
-void collector_stop(void)
+void collector_quit(void)
 {
-	if (!col.running)
-		return;
 	pthread_mutex_lock(&col.lock);
 	col.quit = true;
 	pthread_cond_signal(&col.cond);
 	pthread_mutex_unlock(&col.lock);
-	pthread_join(col.thread, NULL);
+}
+
+bool collector_stop(int wait_ms)
+{
+	if (!col.running)
+		return true;
+	collector_quit();
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_timedjoin_np(col.thread, NULL, &until) != 0) {
+		/* a scan (a slow probe, a hung filesystem) is still running:
+		 * stopping does not wait for it; its writes are atomic */
+		uc_log(LOG_WARNING, "stopping without waiting for the scan in progress");
+		return false;
+	}
 	col.running = false;
 	snapshot_free(collector_take());
 	uc_settings_free(col.settings);
@@ -187,4 +205,5 @@ void collector_stop(void)
 	col.settings = col.next_settings = NULL;
 	free(col.reload_path);
 	col.reload_path = NULL;
+	return true;
 }

@@ -17,6 +17,10 @@ bool collector_start(struct uc_settings *s, int wake_fd);
 void collector_reload(const char *config_path);
 /* The newest finished snapshot, or NULL; the caller owns it. */
 struct snapshot *collector_take(void);
-void collector_stop(void);
+/* Ask the thread to stop (returns at once). */
+void collector_quit(void);
+/* Stop it and free what it holds, waiting at most wait_ms for a scan in
+ * progress; false if that scan is still running (nothing freed then). */
+bool collector_stop(int wait_ms);
 
 #endif
