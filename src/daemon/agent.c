@@ -580,7 +580,8 @@ void agent_shutdown(void)
 	if (source_rows)
 		CONTAINER_CLEAR(source_rows, NULL, NULL);
 	current = NULL;
-	unregister_sysORTable((oid *)mib_oid, OID_LENGTH(mib_oid));
+	/* no unregister_sysORTable(): it waits for the master's answer, and the
+	 * master drops a closed session's entries by itself */
 	snmp_shutdown("uccertd");
 	shutdown_agent();
 	while (ntable_infos > 0)
