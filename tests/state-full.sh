@@ -13,13 +13,8 @@ full_fs() {
 	C="$W/cluster"
 	mkdir -p "$C/pub/tomcat-trust"
 	mint -o "$C/pub/tomcat-trust/ok.pem" --not-before -400d --not-after +400d --cn ok
-	cat > "$W/uccert.conf" <<CONF
-state_dir = "$W/st/state";
-notify_rate = 0;
-agentx = { ping_interval = 1; };
-clusters = ( { name = "lab"; nodes = (
-  { name = "pub"; role = "publisher"; cert_dir = "$C/pub"; } ); } );
-CONF
+	estate_conf "$W/uccert.conf" "$W/st/state" "$C" "notify_rate = 0;" \
+		"agentx = { ping_interval = 1; };"
 	start_snmptrapd
 	start_snmpd
 	start_uccertd "$W/uccert.conf"

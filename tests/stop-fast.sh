@@ -25,13 +25,7 @@ SILENT_PID=$!
 on_exit "kill $SILENT_PID 2>/dev/null"
 wait_for 10 test -s "$W/silent.port"
 PORT=$(cat "$W/silent.port")
-cat > "$W/plain.conf" <<CONF
-state_dir = "$W/state";
-probe_timeout = 30;
-agentx = { ping_interval = 1; };
-clusters = ( { name = "lab"; nodes = (
-  { name = "pub"; role = "publisher"; cert_dir = "$C/pub"; } ); } );
-CONF
+estate_conf "$W/plain.conf" "$W/state" "$C" "probe_timeout = 30;" "agentx = { ping_interval = 1; };"
 cp "$W/plain.conf" "$W/uccert.conf"
 start_snmpd
 start_uccertd "$W/uccert.conf"

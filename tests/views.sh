@@ -13,12 +13,7 @@ C="$W/cluster"
 mkdir -p "$C/pub/tomcat-trust" "$C/pub/tomcat"
 mint -o "$C/pub/tomcat-trust/a.pem" --now $NOW --not-before -400d --not-after +30d --cn "Partner CA"
 mint -o "$C/pub/tomcat/tomcat.pem" --now $NOW --not-before -400d --not-after +300d --cn pub
-cat > "$W/uccert.conf" <<CONF
-state_dir = "$W/state";
-agentx = { ping_interval = 1; };
-clusters = ( { name = "lab"; nodes = (
-  { name = "pub"; role = "publisher"; cert_dir = "$C/pub"; } ); } );
-CONF
+estate_conf "$W/uccert.conf" "$W/state" "$C" "agentx = { ping_interval = 1; };"
 
 start_snmptrapd
 start_snmpd
