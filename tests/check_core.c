@@ -31,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, alerts_suite());
 	srunner_add_suite(sr, idmap_suite());
 	srunner_add_suite(sr, escape_suite());
+	srunner_add_suite(sr, manifest_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -98,15 +98,29 @@ static void sha256_hex(const unsigned char *d, char out[2 * UC_SHA256_LEN + 1])
 	uc_sha256_hex(d, out);
 }
 
+/* The value of one hex digit, or -1. Not sscanf("%2x"): that reads up to
+ * the string's NUL (a manifest line is not terminated) and takes a sign or
+ * leading blanks as part of the number. */
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static bool hex_to_sha(const char *s, unsigned char out[UC_SHA256_LEN])
 {
 	if (!s || strlen(s) != 2 * UC_SHA256_LEN)
 		return false;
 	for (size_t i = 0; i < UC_SHA256_LEN; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
 			return false;
-		out[i] = (unsigned char)v;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return true;
 }
@@ -775,10 +789,10 @@ static char *pct_decode(const char *s, size_t n)
 {
 	char *out = xmalloc(n + 1), *o = out;
 	for (size_t i = 0; i < n; i++) {
-		unsigned x;
-		if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2]) && sscanf(s + i + 1, "%2x", &x) == 1) {
-			*o++ = (char)x;
+		int hi, lo;
+		if (s[i] == '%' && i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			*o++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
 			*o++ = s[i];
@@ -1019,6 +1033,14 @@ static void parse_manifest(struct uc_run *r, const char *buf, size_t len)
 		p = nl + 1;
 	}
 	run_count(r);
+}
+
+struct uc_run *uc_manifest_parse(const char *buf, size_t len)
+{
+	struct uc_run *r = xcalloc(1, sizeof *r);
+	r->uid = -1;
+	parse_manifest(r, buf, len);
+	return r;
 }
 
 static void read_run(int qfd, const char *qdir, const char *name, struct uc_run *r)

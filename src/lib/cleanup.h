@@ -177,6 +177,10 @@ void uc_certdir_unlock(struct uc_certdir_locks *l);
 /* Read every run, oldest first. */
 struct uc_run *uc_quarantine_runs(struct uc_quarantine *q, size_t *nruns);
 void uc_runs_free(struct uc_run *runs, size_t n);
+/* A run made of the len bytes of a manifest (buf need not end with a NUL),
+ * read exactly as uc_quarantine_runs() reads each run's; id and dir are
+ * NULL. Free with uc_runs_free(run, 1). */
+struct uc_run *uc_manifest_parse(const char *buf, size_t len);
 
 /* Finish or report what an interrupted apply or restore left: with fix (and a
  * writable quarantine) each pending entry is resolved and the run closed,
