@@ -760,6 +760,41 @@ START_TEST(test_directory_as_file)
 }
 END_TEST
 
+/* Text in memory goes through the same loader as a file: same values, same
+ * messages (named after the given name), relative paths left relative. */
+START_TEST(test_from_buffer)
+{
+	static const char text[] = "threshold_days = 45;\n"
+				   "state_dir = \"state\";\n"
+				   "nope = 1;\n" MINIMAL_CLUSTERS;
+	struct uc_diag d = { 0 };
+	struct uc_settings *s = uc_settings_load_buffer("mem.conf", text, sizeof text - 1, &d);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->threshold_days, 45);
+	ck_assert_str_eq(s->state_dir, "state");
+	ck_assert_str_eq(s->path, "mem.conf");
+	ck_assert_int_eq(s->clusters[0].nodes[0].line, 7);
+	ck_assert_uint_eq(d.nwarnings, 1);
+	ck_assert_str_eq(d.warnings[0], "mem.conf:3: unknown setting 'nope' (ignored)");
+	uc_settings_free(s);
+	uc_diag_free(&d);
+
+	/* len bytes are read, not up to a NUL (the X would be a syntax error);
+	 * an error names its line */
+	s = uc_settings_load_buffer("mem.conf", "scan_interval = 1;\nX", 19, &d);
+	ck_assert_ptr_null(s);
+	ck_assert_uint_eq(d.nerrors, 2);	/* the range, no clusters */
+	ck_assert_msg(strncmp(d.errors[0], "mem.conf:1: scan_interval", 25) == 0, "%s", d.errors[0]);
+	uc_diag_free(&d);
+
+	s = uc_settings_load_buffer("empty", "", 0, &d);
+	ck_assert_ptr_null(s);	/* no clusters */
+	ck_assert_uint_ge(d.nerrors, 1);
+	uc_diag_free(&d);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -795,6 +830,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_empty_cluster_list);
 	tcase_add_test(tc, test_syntax_error);
 	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_from_buffer);
 	tcase_add_test(tc, test_missing_file);
 	if (geteuid() != 0)
 		tcase_add_test(tc, test_unreadable_file);

@@ -749,7 +749,10 @@ static struct uc_settings *settings_defaults(const char *path)
 	return s;
 }
 
-struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
+/* Load from fp, whose name (for messages, and whose directory relative
+ * paths start from when from_file) is path. Does not close fp. */
+static struct uc_settings *load_stream(const char *path, FILE *fp, bool from_file,
+				       struct uc_diag *diag)
 {
 	static const char *const known[] = { "threshold_days", "threshold_days_none",
 		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
@@ -762,31 +765,6 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	const config_setting_t *root;
 	const char *v;
 
-	/* open it ourselves: libconfig's I/O errors carry no reason. Never
-	 * block in open (a FIFO waits for a writer) and read nothing but a
-	 * regular file of sane size. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	struct stat st = { 0 };
-	const char *why = NULL;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		why = strerror(errno);
-	else if (S_ISDIR(st.st_mode))
-		why = "is a directory, expected a file";
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file (a FIFO, device or socket is never read)";
-	else if (st.st_size > CONFIG_MAX_BYTES)
-		why = "larger than 4 MiB: not a configuration file";
-	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
-		why = strerror(errno);
-	FILE *fp = why ? NULL : fdopen(fd, "r");
-	if (!fp) {
-		if (!why)
-			why = strerror(errno);
-		push(&diag->errors, &diag->nerrors, xasprintf("%s: cannot read: %s", path, why));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
 	struct sbuf text = { 0 };
 	char chunk[4096];
 	size_t got;
@@ -803,11 +781,9 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		     xasprintf("%s:%d: %s", path, config_error_line(&cfg),
 			       config_error_text(&cfg)));
 		config_destroy(&cfg);
-		fclose(fp);
 		return NULL;
 	}
-	fclose(fp);
-	char *real = realpath(path, NULL);
+	char *real = from_file ? realpath(path, NULL) : NULL;
 	if (real) {
 		*strrchr(real, '/') = '\0';	/* its directory ("" for /) */
 		ld->base = real;
@@ -863,6 +839,58 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		uc_settings_free(s);
 		return NULL;
 	}
+	return s;
+}
+
+struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
+{
+	/* open it ourselves: libconfig's I/O errors carry no reason. Never
+	 * block in open (a FIFO waits for a writer) and read nothing but a
+	 * regular file of sane size. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st = { 0 };
+	const char *why = NULL;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "is a directory, expected a file";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file (a FIFO, device or socket is never read)";
+	else if (st.st_size > CONFIG_MAX_BYTES)
+		why = "larger than 4 MiB: not a configuration file";
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)
+		why = strerror(errno);
+	FILE *fp = why ? NULL : fdopen(fd, "r");
+	if (!fp) {
+		if (!why)
+			why = strerror(errno);
+		push(&diag->errors, &diag->nerrors, xasprintf("%s: cannot read: %s", path, why));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	struct uc_settings *s = load_stream(path, fp, true, diag);
+	fclose(fp);
+	return s;
+}
+
+struct uc_settings *uc_settings_load_buffer(const char *name, const char *buf, size_t len,
+					    struct uc_diag *diag)
+{
+	/* fmemopen takes a non-const buffer: give it a copy */
+	char *copy = xmalloc(len + 1);
+	if (len)
+		memcpy(copy, buf, len);
+	copy[len] = '\0';
+	FILE *fp = fmemopen(copy, len, "r");
+	if (!fp) {
+		push(&diag->errors, &diag->nerrors, xasprintf("%s: cannot read: %s", name, strerror(errno)));
+		free(copy);
+		return NULL;
+	}
+	struct uc_settings *s = load_stream(name, fp, false, diag);
+	fclose(fp);
+	free(copy);
 	return s;
 }
 

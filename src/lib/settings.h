@@ -104,7 +104,11 @@ struct uc_diag {
 
 /* Load and validate. Returns NULL when there is any error (see diag). */
 struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag);
-/* The same, reporting every warning and error through uc_log(). */
+/* The same from len bytes of text (no NUL needed) named `name` in messages;
+ * relative paths in it stay relative (there is no file to start from). */
+struct uc_settings *uc_settings_load_buffer(const char *name, const char *buf, size_t len,
+					    struct uc_diag *diag);
+/* uc_settings_load, reporting every warning and error through uc_log(). */
 struct uc_settings *uc_settings_load_logged(const char *path);
 void uc_settings_free(struct uc_settings *s);
 int uc_settings_threshold(const struct uc_settings *s, enum uc_impact impact);
