@@ -29,6 +29,7 @@ Suite *alerts_suite(void);
 Suite *idmap_suite(void);
 Suite *escape_suite(void);
 Suite *manifest_suite(void);
+Suite *certapi_suite(void);
 
 /* ---- keys: made once in main(), before Check forks ---- */
 enum tk_key { TK_EC256 = 0, TK_EC384, TK_RSA2048, TK_ED25519, TK_NKEYS };

@@ -32,6 +32,7 @@ int main(void)
 	srunner_add_suite(sr, idmap_suite());
 	srunner_add_suite(sr, escape_suite());
 	srunner_add_suite(sr, manifest_suite());
+	srunner_add_suite(sr, certapi_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

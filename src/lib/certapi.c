@@ -870,6 +870,23 @@ static int parse_snapshot(const struct response *rs, const char *base, struct uc
 	return 0;
 }
 
+int uc_api_parse(const char *body, size_t len, const char *content_type, const char *base,
+		 struct uc_api_result *out)
+{
+	struct response rs;
+
+	memset(out, 0, sizeof *out);
+	memset(&rs, 0, sizeof rs);
+	if (len)	/* NUL-terminated, as a received body is */
+		sbuf_put(&rs.body, body, len);
+	if (content_type)
+		quote_into(rs.content_type, sizeof rs.content_type, content_type,
+			   strlen(content_type));
+	int rc = parse_snapshot(&rs, base, out);
+	free(rs.body.s);
+	return rc;
+}
+
 /* ---- the fetch -------------------------------------------------------- */
 
 int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out)

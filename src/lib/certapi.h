@@ -91,6 +91,11 @@ void uc_api_global_cleanup(void);
 /* Fetch and decode the snapshot of one node. *out is overwritten (it need
  * not be initialised). Returns 0, or -1 with out->error set and no certs. */
 int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out);
+/* Decode a response body (len bytes; Content-Type content_type, NULL when
+ * none) as uc_api_fetch() does after a 200; base names the source in
+ * warnings. Same result and return value as uc_api_fetch(). */
+int uc_api_parse(const char *body, size_t len, const char *content_type, const char *base,
+		 struct uc_api_result *out);
 /* Free what a fetch produced; r may be reused afterwards. */
 void uc_api_result_clear(struct uc_api_result *r);
 
