@@ -22,7 +22,7 @@ set -eu
 
 : "${srcdir:?}" "${builddir:?}"
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZ_TARGETS=${FUZZ_TARGETS:-cert dn config manifest certapi}
+FUZZ_TARGETS=${FUZZ_TARGETS:-cert dn config manifest certapi probe}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 out=$builddir/fuzz
@@ -95,7 +95,7 @@ make_seeds() {
 	[ -x "$mk" ] || die "$mk is missing (make tests/mkcert)"
 	s=$out/seeds
 	rm -rf "$s"
-	mkdir -p "$s/cert" "$s/dn" "$s/certapi" "$s/config" "$s/manifest"
+	mkdir -p "$s/cert" "$s/dn" "$s/certapi" "$s/config" "$s/manifest" "$s/probe"
 	c=$s/cert
 	"$mk" -o "$c/rsa.pem" --cn "seed rsa" --key-type rsa1024
 	"$mk" -o "$c/ec.der" --der --key-type ec256 --subject "/CN=seed ec/O=Example/C=US"
@@ -126,6 +126,22 @@ make_seeds() {
 		printf '}]}]}\n'
 	} > "$s/certapi/snapshot.json"
 	cp "$srcdir/conf/uccert.conf" "$s/config/example.conf"
+	# what TLS servers holding minted certificates send first; the first
+	# byte holds the target's options (fuzz-probe.c)
+	k=$out/keys
+	mkdir -p "$k"
+	"$mk" -o "$k/rsa.pem" --key "$k/rsa.key" --key-type rsa2048 --cn "probe rsa"
+	"$mk" -o "$k/ec.pem" --key "$k/ec.key" --key-type ec256 --cn "probe ec"
+	flight=$s/probe/.flight
+	python3 "$srcdir/tests/fuzz/tls-flight.py" "$k/rsa.pem" "$k/rsa.key" > "$flight"
+	{ printf '\000'; cat "$flight"; } > "$s/probe/tls12-rsa"
+	features="<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='1' from='imp' version='1.0'><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"
+	proceed="<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"
+	{ printf '\001%s\000%s' "$features" "$proceed"; cat "$flight"; } > "$s/probe/xmpp-client"
+	python3 "$srcdir/tests/fuzz/tls-flight.py" "$k/ec.pem" "$k/ec.key" ecdsa > "$flight"
+	{ printf '\004'; cat "$flight"; } > "$s/probe/tls12-ecdsa"
+	{ printf '\006%s\000%s' "$features" "$proceed"; cat "$flight"; } > "$s/probe/xmpp-server"
+	rm -f "$flight"
 }
 
 # run_one T: one target for FUZZ_SECONDS; status in $out/T.rc
@@ -154,6 +170,7 @@ run_one() {
 
 cmd_run() {
 	command -v openssl >/dev/null 2>&1 || die "openssl not found"
+	command -v python3 >/dev/null 2>&1 || die "python3 not found"
 	make_seeds
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
