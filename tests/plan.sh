@@ -129,7 +129,7 @@ check "tomcat only: SSO and SIP OAuth restarts say when they apply" assert_eq "o
 	"$(q "$W/tomcat.json" '"|".join(a["note"].split(" (")[0] for a in step("tomcat")["actions"][3:5])')"
 check "tomcat only: certificate that caused it" assert_eq "cucm-pub/tomcat/10/expiring" \
 	"$(q "$W/tomcat.json" 'certs("tomcat")')"
-check "tomcat only: remarks (30 minutes, CSR), no impact" assert_eq "True True []" \
+check "tomcat only: remarks (30 minutes; no CSR talk for a self-signed one), no impact" assert_eq "True False []" \
 	"$(q "$W/tomcat.json" 'str(has(step("tomcat")["remarks"], "30 minutes")) + " " + str(has(step("tomcat")["remarks"], "CSR")) + " " + str(step("tomcat")["impact"])')"
 check "tomcat only: see and verify present" assert_eq "True" \
 	"$(q "$W/tomcat.json" 'bool(step("tomcat")["see"]) and "show cert own tomcat" in step("tomcat")["verify"]')"
@@ -328,8 +328,34 @@ check "ITLRecovery: its own sequence carries the CTL update, no separate step" a
 	"$(q "$W/misc.json" 'ids()')"
 check "ITLRecovery: highest-impact warning, CTLFile update in the step (mixed mode)" assert_eq "True True" \
 	"$(q "$W/misc.json" 'str(has(step("ITLRecovery")["warnings"], "deleted by hand")) + " " + str("utils ctl update CTLFile" in cmds("ITLRecovery"))')"
-check "CA-signed tomcat: CSR warning" assert_eq True \
-	"$(q "$W/misc.json" 'has(step("tomcat")["warnings"], "CSR")')"
+check "CA-signed tomcat: never set cert regen, the CSR procedure on its node" \
+	assert_eq "N@sub1:set csr gen tomcat | N@sub1:- | N@sub1:- | N@sub1:restart Cisco Tomcat" \
+	"$(q "$W/misc.json" '" | ".join(seq("tomcat").split(" | ")[:4])')"
+check "CA-signed tomcat: no regen line anywhere in the step" assert_eq False \
+	"$(q "$W/misc.json" '"set cert regen tomcat" in cmds("tomcat")')"
+check "CA-signed tomcat: the upload names the certificate and its chain" assert_eq True \
+	"$(q "$W/misc.json" '"root and intermediate certificates to tomcat-trust" in step("tomcat")["actions"][2]["note"]')"
+check "CA-signed tomcat: the warning names the node and the issuer" assert_eq True \
+	"$(q "$W/misc.json" 'has(step("tomcat")["warnings"], "On cucm-sub1 the tomcat certificate is CA-signed (issuer CN=Example CA)")')"
+check "CA-signed tomcat: title and certificate say CSR" assert_eq "Renew tomcat through a CSR (CA-signed) csr" \
+	"$(q "$W/misc.json" 'step("tomcat")["title"] + " " + step("tomcat")["certificates"][0]["renewal"]')"
+plan_text "$W/misc.conf" "$W/misc.txt"
+check "CA-signed tomcat, text: CSR on the node, no regen line" assert_eq "1 0" \
+	"$(grep -c 'on cucm-sub1: set csr gen tomcat' "$W/misc.txt") $(grep -c 'set cert regen tomcat' "$W/misc.txt" || :)"
+# a self-signed tomcat on the publisher and a CA-signed one on the
+# subscriber: each gets its own procedure
+own "$W/misc/pub" tomcat 8
+plan "$W/misc.conf" "$W/misc2.json"
+check "self-signed + CA-signed tomcat: regen on pub only, CSR on sub1 only" \
+	assert_eq "N@pub:regen tomcat N@sub1:set csr gen tomcat" \
+	"$(q "$W/misc2.json" '" ".join(x for x in seq("tomcat").split(" | ") if "regen" in x or "csr" in x)')"
+# CA-signed CallManager (node by node, CTL/ITL phase)
+mint -o "$W/misc/sub1/CallManager/CallManager.pem" --issuer-cert "$W/misc/ca.pem" --issuer-key "$W/misc/ca.key" \
+	--cn cucm-sub1.example.com --now "$NOW" --not-before -400d --not-after +5d
+plan "$W/misc.conf" "$W/misc3.json"
+check "CA-signed CallManager: set csr gen CallManager, no regen, CTL update follows" \
+	assert_eq "True False True" \
+	"$(q "$W/misc3.json" 'str("set csr gen CallManager" in cmds("CallManager")) + " " + str("set cert regen CallManager" in cmds("CallManager")) + " " + str("ctl-update" in ids())')"
 check "unknown own unit: unplanned, not a step" assert_eq "vendor-widget" \
 	"$(q "$W/misc.json" '" ".join(c["unit"] for c in C[0]["unplanned"])')"
 check "unreadable own file: excluded, counted" assert_eq "1 False" \

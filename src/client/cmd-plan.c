@@ -222,13 +222,26 @@ static void text_action(const struct uc_plan_cluster *pc, const struct uc_plan_s
 	free(nodes);
 }
 
+/* The step's title; a CA-signed certificate is renewed through a CSR, and
+ * the title says so rather than "Regenerate". malloc'd. */
+static char *step_title(const struct uc_plan_step *st)
+{
+	if (!st->nca)
+		return xstrdup(st->def->title);
+	if (st->nca == st->ncerts)
+		return xasprintf("Renew %s through a CSR (CA-signed)", st->def->unit);
+	return xasprintf("%s; renew the CA-signed ones through a CSR", st->def->title);
+}
+
 static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_step *st)
 {
 	const struct uc_cluster *c = pc->cluster;
 	struct sbuf b = { 0 };
 	char t[32], days[48];
 
-	printf("\n  Step %u. %s\n", st->number, st->def->title);
+	char *title = step_title(st);
+	printf("\n  Step %u. %s\n", st->number, esc(title));
+	free(title);
 	for (size_t i = 0; i < st->nnodes; i++)
 		sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[st->nodes[i]].name,
 			    uc_role_name(c->nodes[st->nodes[i]].role));
@@ -412,6 +425,8 @@ static void json_cert(struct jsonw *w, const struct uc_plan_cert *pc, const char
 	jw_kstring(w, "issuer", r->cert->issuer);
 	jw_kstring(w, "serial", r->cert->serial);
 	jw_kstring(w, "source", r->source);
+	if (r->store == UC_STORE_OWN)
+		jw_kstring(w, "renewal", uc_cert_ca_signed(r->cert) ? "csr" : "regenerate");
 	if (reason)
 		jw_kstring(w, "reason", reason);
 	jw_end_object(w);
@@ -446,7 +461,9 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 	jw_kint(w, "number", st->number);
 	jw_kstring(w, "id", st->def->id);
 	jw_kstring(w, "unit", st->def->unit);
-	jw_kstring(w, "title", st->def->title);
+	char *title = step_title(st);
+	jw_kstring(w, "title", title);
+	free(title);
 	jw_kbool(w, "node_by_node", st->def->node_by_node);
 	jw_key(w, "nodes");
 	jw_begin_array(w);

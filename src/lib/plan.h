@@ -50,6 +50,8 @@ struct uc_plan_step {
 	struct uc_plan_cert *certs;	/* for the CTL update: those of the
 					 * steps that require it */
 	size_t ncerts;
+	size_t nca;		/* CA-signed certificates among them: renewed
+				 * through a CSR instead of regenerated */
 	struct uc_plan_impact impact[UC_NFAMILIES];	/* phase 2 only */
 	size_t nimpact;
 };

@@ -51,6 +51,82 @@ const char *uc_regen_command(const char *unit)
 	return NULL;
 }
 
+/* ---- CA-signed own certificates: renewed through a CSR ----
+ *
+ * [CLI] "set csr gen <unit>" generates a new key pair and a certificate
+ * signing request for a unit; [ADM125] "Manage Certificates" (Generate CSR,
+ * Download CSR, Upload Certificate/Certificate chain): the CA's root and
+ * intermediate certificates go to the unit's trust store first, then the
+ * signed certificate to the unit, then the services that use it restart.
+ * Regenerating instead would replace the CA-signed certificate with a
+ * self-signed one. ITLRecovery and the authz key are never CA-signed. */
+#define CSR_GET "Download the CSR (OS Administration > Security > Certificate Management > Download CSR) and have your CA sign it; keep the subject alternative names of the current certificate."
+#define CSR_ACTIONS(name, unit, trust) \
+	static const struct uc_action_def name[] = { \
+		{ UC_TARGET_NODE, "set csr gen " unit, "creates a new key pair and CSR; the current certificate stays in use until the signed one is uploaded", UC_WHEN_ALWAYS, 0, 0 }, \
+		{ UC_TARGET_NODE, NULL, CSR_GET, UC_WHEN_ALWAYS, 0, 0 }, \
+		{ UC_TARGET_NODE, NULL, "Upload the CA's root and intermediate certificates to " trust " first, then the signed certificate to " unit " (OS Administration > Security > Certificate Management > Upload Certificate/Certificate chain).", UC_WHEN_ALWAYS, 0, 0 }, \
+		{ 0 }, \
+	}
+CSR_ACTIONS(csr_tomcat, "tomcat", "tomcat-trust");
+CSR_ACTIONS(csr_tomcat_ecdsa, "tomcat-ECDSA", "tomcat-trust");
+CSR_ACTIONS(csr_ipsec, "ipsec", "ipsec-trust");
+CSR_ACTIONS(csr_callmanager, "CallManager", "CallManager-trust");
+CSR_ACTIONS(csr_callmanager_ecdsa, "CallManager-ECDSA", "CallManager-trust");
+CSR_ACTIONS(csr_capf, "CAPF", "CAPF-trust");
+CSR_ACTIONS(csr_tvs, "TVS", "TVS-trust");
+CSR_ACTIONS(csr_cup, "cup", "cup-trust");
+CSR_ACTIONS(csr_cup_ecdsa, "cup-ECDSA", "cup-trust");
+CSR_ACTIONS(csr_cup_xmpp, "cup-xmpp", "cup-xmpp-trust");
+CSR_ACTIONS(csr_cup_xmpp_ecdsa, "cup-xmpp-ECDSA", "cup-xmpp-trust");
+CSR_ACTIONS(csr_cup_xmpp_s2s, "cup-xmpp-s2s", "cup-xmpp-trust");
+CSR_ACTIONS(csr_cup_xmpp_s2s_ecdsa, "cup-xmpp-s2s-ECDSA", "cup-xmpp-trust");
+
+static const struct {
+	const char *unit;
+	const struct uc_action_def *actions;
+} csr_units[] = {
+	{ "tomcat", csr_tomcat },
+	{ "tomcat-ECDSA", csr_tomcat_ecdsa },
+	{ "ipsec", csr_ipsec },
+	{ "CallManager", csr_callmanager },
+	{ "CallManager-ECDSA", csr_callmanager_ecdsa },
+	{ "CAPF", csr_capf },
+	{ "TVS", csr_tvs },
+	{ "cup", csr_cup },
+	{ "cup-ECDSA", csr_cup_ecdsa },
+	{ "cup-xmpp", csr_cup_xmpp },
+	{ "cup-xmpp-ECDSA", csr_cup_xmpp_ecdsa },
+	{ "cup-xmpp-s2s", csr_cup_xmpp_s2s },
+	{ "cup-xmpp-s2s-ECDSA", csr_cup_xmpp_s2s_ecdsa },
+};
+
+const struct uc_action_def *uc_csr_actions(const char *unit)
+{
+	const struct uc_unit *u = unit ? uc_unit_find(unit) : NULL;
+
+	if (!u || u->store != UC_STORE_OWN)
+		return NULL;
+	for (size_t i = 0; i < sizeof csr_units / sizeof csr_units[0]; i++)
+		if (strcmp(csr_units[i].unit, u->name) == 0)
+			return csr_units[i].actions;
+	return NULL;
+}
+
+bool uc_cert_ca_signed(const struct uc_cert *c)
+{
+	return c && strcmp(c->subject, c->issuer) != 0;
+}
+
+const char *uc_renew_command(const char *unit, const struct uc_cert *c)
+{
+	if (uc_cert_ca_signed(c)) {
+		const struct uc_action_def *a = uc_csr_actions(unit);
+		return a ? a->command : NULL;
+	}
+	return uc_regen_command(unit);
+}
+
 /* ---- releases ---- */
 
 bool uc_release_applies(unsigned from, unsigned until, unsigned release)
@@ -108,8 +184,6 @@ const char *uc_release_range(unsigned from, unsigned until, char *buf, size_t le
 
 #define RESTART "utils service restart "
 #define WEB_DOWN "Web pages (administration, OS administration, user pages) are down for up to 30 minutes after the Tomcat restart."
-#define CA_SIGNED_TOMCAT "A CA-signed tomcat certificate is not regenerated: it is renewed with a CSR (separate procedure)."
-#define CA_SIGNED_FOUND "This certificate is CA-signed (issuer differs from subject): do not regenerate it; generate a CSR, have it signed and upload it instead."
 #define TFTP_NODES "on the nodes that run TFTP"
 
 static const struct uc_action_def tomcat_actions[] = {
@@ -137,8 +211,6 @@ static const struct uc_action_def tomcat_actions[] = {
 };
 static const struct uc_note_def tomcat_notes[] = {
 	{ REMARK, ANY, WEB_DOWN, 0, 0 },
-	{ REMARK, ANY, CA_SIGNED_TOMCAT, 0, 0 },
-	{ WARNING, UC_WHEN_CA_SIGNED, CA_SIGNED_FOUND, 0, 0 },
 	/* [TAC215572] */
 	{ WARNING, CUCM_ONLY, "With SIP OAuth the Cisco CallManager restart drops the registrations of the node's phones for a moment: run it in a quiet hour.", R125, 0 },
 	{ 0 },
