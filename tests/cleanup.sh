@@ -288,7 +288,7 @@ check "grace_days: a certificate expired 5 days ago is a candidate after 3 days 
 mkdir -p "$W/gone/cucm-pub"
 conf "$W/gone.conf" "$W/gone" "$W/goneq"
 run "$W/gone.txt" -c "$W/gone.conf" --now "$NOW" cleanup
-check "a cert_dir that cannot be read: exit 1, reported" assert_eq "1 yes" \
+check "a cert_dir that cannot be read: exit 3 (some sources not read), reported" assert_eq "3 yes" \
 	"$RC $(grep -q "^  hq/cucm-sub1  cert_dir $W/gone/cucm-sub1: No such file or directory" "$W/gone.txt" && echo yes)"
 run "$W/usage" -c "$CONF" cleanup --node nosuch
 check "--node unknown: usage error 64" assert_eq 64 "$RC"

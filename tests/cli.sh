@@ -97,4 +97,42 @@ run -q -c "$W/warn.conf" scan
 check "-q silences the warning" empty err
 check "-q keeps the report" has out "^1 certificates: "
 
+# ---- sources not read: 3 (some), 4 (none) ---------------------------------
+# A total outage must never read as an all-clear.
+NOW=2027-01-01T00:00:00Z
+mkdir -p "$W/sub/tomcat-trust"
+mint -o "$W/sub/tomcat-trust/old.pem" --now $NOW --not-before -400d --not-after -30d --cn old
+write_config "$W/some.conf" hq "pub:publisher:$W/node" "sub1:subscriber:$W/sub" "sub2:subscriber:$W/gone"
+write_config "$W/none.conf" hq "pub:publisher:$W/gone1" "sub1:subscriber:$W/gone2"
+run -q -c "$W/uccert.conf" --now $NOW scan
+check "scan, every source read: exit 0" assert_eq 0 "$rc"
+run -q -c "$W/some.conf" --now $NOW scan
+check "scan, one source of three not read: exit 3" assert_eq 3 "$rc"
+check "scan, one not read: the report is still printed" has out "^hq  *pub  *tomcat "
+run -q -c "$W/none.conf" --now $NOW scan
+check "scan, no source read: exit 4" assert_eq 4 "$rc"
+run -q -c "$W/some.conf" --now $NOW plan
+check "plan, one source not read: exit 3" assert_eq 3 "$rc"
+check "plan, one not read: first line says INCOMPLETE" has out "^INCOMPLETE: 1 of 3 sources could not be read"
+check "plan, one not read: names the node and the source" has out "not seen: hq/sub2: cert_dir $W/gone: "
+run -q -c "$W/none.conf" --now $NOW plan
+check "plan, no source read: exit 4" assert_eq 4 "$rc"
+check "plan, no source read: says so on its first line" assert_eq "NOTHING COULD BE READ: none of the 2 sources answered. This is not an all-clear:" \
+	"$(head -1 "$W/out")"
+check "plan, no source read: never 'nothing needs renewing'" assert_eq 0 "$(grep -ci 'nothing needs renewing' "$W/out" || :)"
+run -q -c "$W/none.conf" --now $NOW plan --json
+check "plan --json, no source read: complete false, 2 of 2 unreadable, exit 4" \
+	assert_eq "False 2 2 4" "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["complete"], j["sources"]["unreadable"], j["sources"]["total"], sys.argv[2])' "$W/out" "$rc")"
+run -q -c "$W/uccert.conf" --now $NOW plan
+check "plan, every source read: exit 0" assert_eq 0 "$rc"
+printf 'cleanup = { quarantine_dir = "%s"; };\n' "$W/q" >> "$W/some.conf"
+printf 'cleanup = { quarantine_dir = "%s"; };\n' "$W/q" >> "$W/none.conf"
+run -q -c "$W/some.conf" --now $NOW cleanup
+check "cleanup dry run, one source not read: exit 3" assert_eq 3 "$rc"
+check "cleanup dry run, one not read: the candidate is still listed" has out "old.pem"
+run -q -c "$W/some.conf" --now $NOW cleanup --node sub1
+check "cleanup --node of a node that was read: exit 0" assert_eq 0 "$rc"
+run -q -c "$W/none.conf" --now $NOW cleanup
+check "cleanup, no source read: exit 4" assert_eq 4 "$rc"
+
 finish

@@ -76,11 +76,7 @@ struct report {
 static bool source_missed(const struct report *r, const struct uc_source *src)
 {
 	/* TLS ports show identity certificates only: nothing to clean there */
-	if (src->ok || src->kind == UC_SOURCE_TLS)
-		return false;
-	if (r->filter->cluster && strcmp(r->filter->cluster, src->cluster) != 0)
-		return false;
-	return !r->filter->node || strcmp(r->filter->node, src->node) == 0;
+	return !src->ok && source_in_scope(src, r->filter->cluster, r->filter->node, false);
 }
 
 static unsigned sources_missed(const struct report *r)
@@ -688,8 +684,11 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 		if (plan->items[i].verdict == UC_CLEANUP_REFUSED)
 			uc_log(LOG_ERR, "cleanup: %s/%s: %s: refused: %s", plan->items[i].cluster,
 			       plan->items[i].node, plan->items[i].path, plan->items[i].reason);
-	if (bad || plan->counts[UC_CLEANUP_REFUSED] || rec.unresolved || sources_missed(&r))
-		rc = 1;
+	/* files not handled outweigh sources not read */
+	if (bad || plan->counts[UC_CLEANUP_REFUSED] || rec.unresolved)
+		rc = EXIT_FAILED;
+	else
+		rc = sources_exit(inv, filter.cluster, filter.node, false);
 	free(run_id);
 	uc_cleanup_plan_free(plan);
 	uc_inventory_free(inv);

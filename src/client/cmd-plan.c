@@ -322,12 +322,46 @@ static void scope_text(const struct uc_plan *p, char *buf, size_t len)
 			 t[UC_IMPACT_NONE], t[UC_IMPACT_CTL_ITL], t[UC_IMPACT_UNKNOWN]);
 }
 
-static void print_text(const struct uc_plan *p, const char *only)
+/* At the top, before anything that could read as an all-clear: the
+ * sources that could not be read. */
+static void text_unseen(const struct uc_inventory *inv, const char *only)
+{
+	size_t n = 0, bad = 0;
+
+	for (size_t i = 0; i < inv->nsources; i++)
+		if (source_in_scope(&inv->sources[i], only, NULL, true)) {
+			n++;
+			bad += !inv->sources[i].ok;
+		}
+	if (!bad)
+		return;
+	if (bad == n)
+		printf("NOTHING COULD BE READ: none of the %zu source%s answered. This is not an all-clear:\n"
+		       "uccert cannot tell whether any certificate needs renewing.\n", n, n == 1 ? "" : "s");
+	else
+		printf("INCOMPLETE: %zu of %zu sources could not be read; certificates they hold are not in this plan.\n",
+		       bad, n);
+	for (size_t i = 0; i < inv->nsources; i++) {
+		const struct uc_source *src = &inv->sources[i];
+		if (src->ok || !source_in_scope(src, only, NULL, true))
+			continue;
+		char *line = xasprintf("%s/%s: %s %s: %s", src->cluster, src->node,
+				       uc_source_kind_name(src->kind), src->location,
+				       src->error ? src->error : "error");
+		wrap("  not seen: ", 14, line);
+		free(line);
+	}
+	printf("\n");
+}
+
+static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
+		       const char *only)
 {
 	char t[32], scope[128], days[48];
 
 	uc_format_rfc3339(p->now, t);
 	scope_text(p, scope, sizeof scope);
+	text_unseen(inv, only);
 	if (!p->nclusters) {
 		if (only)
 			printf("Cluster %s: nothing needs renewing %s (as of %s).\n", esc(only), scope, t);
@@ -364,15 +398,18 @@ static void print_text(const struct uc_plan *p, const char *only)
 			wrap("Release:      ", 14, pc->release_note);
 		for (size_t i = 0; i < pc->nfailed; i++) {
 			const struct uc_source *src = pc->failed_sources[i];
-			s = xasprintf("%s: cert_dir %s could not be read (%s): this plan may be incomplete.",
-				      src->node, src->location, src->error ? src->error : "error");
+			s = xasprintf("%s: %s %s could not be read (%s): this plan may be incomplete.",
+				      src->node, uc_source_kind_name(src->kind), src->location,
+				      src->error ? src->error : "error");
 			wrap("WARNING: ", 9, s);
 			free(s);
 		}
 		if (pc->unreadable)
 			printf("Note: %u unreadable own certificate file%s excluded (see uccert scan).\n",
 			       pc->unreadable, pc->unreadable == 1 ? "" : "s");
-		if (!uc_plan_cluster_nsteps(pc))
+		if (!uc_plan_cluster_nsteps(pc) && pc->nfailed == pc->nsources)
+			printf("\nNo step, but no source of this cluster could be read: whether anything needs renewing is unknown.\n");
+		else if (!uc_plan_cluster_nsteps(pc))
 			printf("\nNo step: nothing needs renewing %s on the nodes that could be read.\n",
 			       scope);
 		for (size_t i = 0; i < pc->nphases; i++) {
@@ -571,6 +608,7 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	for (size_t i = 0; i < pc->nfailed; i++) {
 		jw_begin_object(w);
 		jw_kstring(w, "node", pc->failed_sources[i]->node);
+		jw_kstring(w, "kind", uc_source_kind_name(pc->failed_sources[i]->kind));
 		jw_kstring(w, "location", pc->failed_sources[i]->location);
 		jw_kstring(w, "error", pc->failed_sources[i]->error);
 		jw_end_object(w);
@@ -603,15 +641,29 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	jw_end_object(w);
 }
 
-static void print_json(const struct uc_plan *p)
+static void print_json(const struct uc_plan *p, const struct uc_inventory *inv,
+		       const char *only)
 {
 	struct jsonw w;
 	char t[32];
+	long n = 0, bad = 0;
 
+	for (size_t i = 0; i < inv->nsources; i++)
+		if (source_in_scope(&inv->sources[i], only, NULL, true)) {
+			n++;
+			bad += !inv->sources[i].ok;
+		}
 	jw_init(&w, stdout, true);
 	jw_begin_object(&w);
 	uc_format_rfc3339(p->now, t);
 	jw_kstring(&w, "now", t);
+	/* false: some sources were not read, the plan may miss certificates */
+	jw_kbool(&w, "complete", bad == 0);
+	jw_key(&w, "sources");
+	jw_begin_object(&w);
+	jw_kint(&w, "total", n);
+	jw_kint(&w, "unreadable", bad);
+	jw_end_object(&w);
 	jw_key(&w, "within_days");
 	if (p->within >= 0)
 		jw_int(&w, p->within);
@@ -682,11 +734,12 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
 	struct uc_plan *p = uc_plan_build(inv, cli->settings, within, cluster);
 	if (json)
-		print_json(p);
+		print_json(p, inv, cluster);
 	else
-		print_text(p, cluster);
+		print_text(p, inv, cluster);
+	int rc = sources_exit(inv, cluster, NULL, true);
 	uc_plan_free(p);
 	uc_inventory_free(inv);
 	uc_scanner_free(sc);
-	return 0;
+	return rc;
 }

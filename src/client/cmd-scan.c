@@ -132,7 +132,8 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 		print_json(inv);
 	else
 		print_text(inv);
+	int rc = sources_exit(inv, NULL, NULL, true);
 	uc_inventory_free(inv);
 	uc_scanner_free(sc);
-	return 0;
+	return rc;
 }

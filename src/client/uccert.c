@@ -12,6 +12,7 @@
 #include "client.h"
 #include "clock.h"
 #include "log.h"
+#include "scan.h"
 #include "util.h"
 
 #ifndef SYSCONFDIR
@@ -70,6 +71,32 @@ int usage_error(const char *fmt, ...)
 	fprintf(stderr, "uccert: %s\nTry 'uccert --help'.\n", esc(msg));	/* argv is anyone's */
 	free(msg);
 	return EXIT_USAGE;
+}
+
+bool source_in_scope(const struct uc_source *src, const char *cluster,
+		     const char *node, bool tls)
+{
+	if (!tls && src->kind == UC_SOURCE_TLS)
+		return false;
+	if (cluster && strcmp(cluster, src->cluster) != 0)
+		return false;
+	return !node || strcmp(node, src->node) == 0;
+}
+
+int sources_exit(const struct uc_inventory *inv, const char *cluster,
+		 const char *node, bool tls)
+{
+	size_t n = 0, bad = 0;
+
+	for (size_t i = 0; i < inv->nsources; i++) {
+		if (!source_in_scope(&inv->sources[i], cluster, node, tls))
+			continue;
+		n++;
+		bad += !inv->sources[i].ok;
+	}
+	if (bad && bad == n)
+		return EXIT_NO_SOURCE;
+	return bad ? EXIT_SOME_SOURCES : 0;
 }
 
 static int load_settings(struct cli *cli)

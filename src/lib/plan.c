@@ -391,6 +391,8 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 	}
 	pc->nmodels = c->nphones;
 	for (size_t i = 0; i < inv->nsources; i++)
+		pc->nsources += strcmp(inv->sources[i].cluster, c->name) == 0;
+	for (size_t i = 0; i < inv->nsources; i++)
 		if (!inv->sources[i].ok && strcmp(inv->sources[i].cluster, c->name) == 0) {
 			pc->failed_sources = xreallocarray(pc->failed_sources, pc->nfailed + 1,
 							   sizeof *pc->failed_sources);

@@ -80,8 +80,9 @@ struct uc_plan_cluster {
 	size_t nphases;
 	struct uc_plan_cert *unplanned;	/* own, due, but no procedure (unknown unit) */
 	size_t nunplanned;
-	const struct uc_source **failed_sources;	/* nodes whose cert_dir was unreadable */
+	const struct uc_source **failed_sources;	/* sources that could not be read */
 	size_t nfailed;
+	size_t nsources;	/* sources of the cluster, read or not */
 	unsigned unreadable;	/* unreadable own files of the cluster (excluded) */
 	const char *release_note;	/* the assumption made when version is
 					 * not set; NULL when it is */
