@@ -552,4 +552,29 @@ check "IM and Presence: scan classifies the units" \
 	assert_eq "cup-xmpp-s2s:own:none cup-xmpp-trust:trust:none cup-xmpp:own:none" \
 	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=j["certificates"] if isinstance(j, dict) else j; print(" ".join(sorted("%s:%s:%s" % (x["unit"], x["store"], x["impact"]) for x in c if x["unit"].startswith("cup-xmpp"))))' "$W/imp-scan.json")"
 
+# ---- 16. Unity Connection: no phones, no CTL/ITL ------------------------------
+mkdir -p "$W/cuc"
+own "$W/cuc/cuc1" tomcat 20
+own "$W/cuc/cuc1" CallManager 10
+cat > "$W/cuc.conf" <<EOF
+state_dir = "$W/state";
+clusters = ( { name = "vm"; product = "cuc"; version = "14"; nodes = (
+  { name = "cuc1"; role = "publisher"; cert_dir = "$W/cuc/cuc1"; } ); } );
+EOF
+plan "$W/cuc.conf" "$W/cuc.json"
+check "Unity Connection: tomcat planned, no CTL/ITL phase" assert_eq "no-phone-impact / tomcat" \
+	"$(q "$W/cuc.json" 'phases() + " / " + ids()')"
+check "Unity Connection: a CallManager certificate is not planned there, and says why" \
+	assert_eq "CallManager: not a Unity Connection unit: no renewal procedure there" \
+	"$(q "$W/cuc.json" '" ".join(c["unit"] + ": " + c["reason"] for c in C[0]["unplanned"])')"
+check "Unity Connection: no phones, no impact basis, no security mode in JSON" assert_eq "None None None" \
+	"$(q "$W/cuc.json" 'str(C[0]["phones"]) + " " + str(C[0]["impact_basis"]) + " " + str(C[0]["security_mode"])')"
+plan_text "$W/cuc.conf" "$W/cuc.txt"
+check "Unity Connection, text: no phone line, no impact basis, no ITL" assert_eq 0 \
+	"$(grep -ciE 'phones|impact basis|ITL' "$W/cuc.txt" || :)"
+check "Unity Connection, text: header names the product only" grep -q '^Cluster vm (cuc 14)$' "$W/cuc.txt"
+"$UCCERT" -q -c "$W/cuc.conf" --now "$NOW" scan --json > "$W/cuc-scan.json"
+check "Unity Connection: scan never classes a certificate ctl-itl" assert_eq "CallManager:none tomcat:none" \
+	"$(python3 -c 'import json,sys; print(" ".join(sorted("%s:%s" % (x["unit"], x["impact"]) for x in json.load(open(sys.argv[1])))))' "$W/cuc-scan.json")"
+
 finish

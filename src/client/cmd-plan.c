@@ -111,7 +111,7 @@ static char *impact_sentence(const struct uc_plan_cluster *pc,
 
 static bool impact_assumed(const struct uc_plan_cluster *pc, const struct uc_plan_impact *im)
 {
-	return im->cell->assumed || pc->basis->assumed;
+	return im->cell->assumed || (pc->basis && pc->basis->assumed);
 }
 
 /* Whether to show a family's line: with a fleet, the families it has; without
@@ -263,7 +263,7 @@ static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_ste
 	wrap("    You will see: ", 18, st->def->see);
 	wrap("    Verify:       ", 18, st->def->verify);
 	if (st->nimpact) {
-		printf("    Phone impact%s:\n", pc->basis->assumed ? " (ASSUMED, see impact basis)" : "");
+		printf("    Phone impact%s:\n", pc->basis && pc->basis->assumed ? " (ASSUMED, see impact basis)" : "");
 		for (size_t i = 0; i < st->nimpact; i++) {
 			if (!impact_shown(pc, &st->impact[i]))
 				continue;
@@ -378,13 +378,12 @@ static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
 
 		printf("\n==============================================================================\n");
 		char rel[24];
-		if (c->release)
-			printf("Cluster %s (%s %s, %s)\n", esc(c->name), uc_product_name(c->product),
-			       uc_release_text(c->release, rel, sizeof rel),
-			       uc_security_mode_name(c->security_mode));
-		else
-			printf("Cluster %s (%s, %s)\n", esc(c->name), uc_product_name(c->product),
-			       uc_security_mode_name(c->security_mode));
+		/* the security mode is about phones: CUCM only */
+		printf("Cluster %s (%s%s%s%s%s)\n", esc(c->name), uc_product_name(c->product),
+		       c->release ? " " : "",
+		       c->release ? uc_release_text(c->release, rel, sizeof rel) : "",
+		       pc->basis ? ", " : "",
+		       pc->basis ? uc_security_mode_name(c->security_mode) : "");
 		printf("==============================================================================\n");
 		for (size_t i = 0; i < c->nnodes; i++)
 			sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[i].name,
@@ -392,8 +391,10 @@ static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
 		char *s = sbuf_take(&b);
 		wrap("Nodes:        ", 14, s);
 		free(s);
-		text_fleet(pc);
-		wrap("Impact basis: ", 14, pc->basis->text);
+		if (pc->basis) {	/* a product with phones */
+			text_fleet(pc);
+			wrap("Impact basis: ", 14, pc->basis->text);
+		}
 		if (pc->release_note)
 			wrap("Release:      ", 14, pc->release_note);
 		for (size_t i = 0; i < pc->nfailed; i++) {
@@ -427,8 +428,8 @@ static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
 				const struct uc_record *r = pc->unplanned[i].record;
 				uc_format_rfc3339(r->cert->not_after, t);
 				days_text(r, days, sizeof days);
-				printf("  %s %s: %s, notAfter %s (unknown unit)\n", esc(r->node),
-				       esc(r->unit), days, t);
+				printf("  %s %s: %s, notAfter %s (%s)\n", esc(r->node),
+				       esc(r->unit), days, t, pc->unplanned[i].reason);
 			}
 		}
 	}
@@ -562,27 +563,8 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 	jw_end_object(w);
 }
 
-static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
+static void json_fleet(struct jsonw *w, const struct uc_plan_cluster *pc)
 {
-	const struct uc_cluster *c = pc->cluster;
-
-	jw_begin_object(w);
-	jw_kstring(w, "name", c->name);
-	jw_kstring(w, "product", uc_product_name(c->product));
-	jw_kstring(w, "security_mode", uc_security_mode_name(c->security_mode));
-	char rel[24];
-	jw_kstring(w, "version", c->release ? uc_release_text(c->release, rel, sizeof rel) : NULL);
-	jw_kstring(w, "release_note", pc->release_note);
-	jw_key(w, "nodes");
-	jw_begin_array(w);
-	for (size_t i = 0; i < c->nnodes; i++) {
-		jw_begin_object(w);
-		jw_kstring(w, "name", c->nodes[i].name);
-		jw_kstring(w, "role", uc_role_name(c->nodes[i].role));
-		jw_end_object(w);
-	}
-	jw_end_array(w);
-	jw_key(w, "phones");
 	jw_begin_object(w);
 	jw_kbool(w, "configured", fleet_configured(pc));
 	jw_key(w, "families");
@@ -597,12 +579,43 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	}
 	jw_end_array(w);
 	jw_end_object(w);
-	jw_key(w, "impact_basis");
+}
+
+static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
+{
+	const struct uc_cluster *c = pc->cluster;
+
 	jw_begin_object(w);
-	jw_kstring(w, "id", pc->basis->id);
-	jw_kbool(w, "assumed", pc->basis->assumed);
-	jw_kstring(w, "text", pc->basis->text);
-	jw_end_object(w);
+	jw_kstring(w, "name", c->name);
+	jw_kstring(w, "product", uc_product_name(c->product));
+	jw_kstring(w, "security_mode", pc->basis ? uc_security_mode_name(c->security_mode) : NULL);
+	char rel[24];
+	jw_kstring(w, "version", c->release ? uc_release_text(c->release, rel, sizeof rel) : NULL);
+	jw_kstring(w, "release_note", pc->release_note);
+	jw_key(w, "nodes");
+	jw_begin_array(w);
+	for (size_t i = 0; i < c->nnodes; i++) {
+		jw_begin_object(w);
+		jw_kstring(w, "name", c->nodes[i].name);
+		jw_kstring(w, "role", uc_role_name(c->nodes[i].role));
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_key(w, "phones");
+	if (pc->basis)
+		json_fleet(w, pc);
+	else			/* Unity Connection, IM and Presence: no phones */
+		jw_null(w);
+	jw_key(w, "impact_basis");
+	if (pc->basis) {
+		jw_begin_object(w);
+		jw_kstring(w, "id", pc->basis->id);
+		jw_kbool(w, "assumed", pc->basis->assumed);
+		jw_kstring(w, "text", pc->basis->text);
+		jw_end_object(w);
+	} else {
+		jw_null(w);
+	}
 	jw_key(w, "source_errors");
 	jw_begin_array(w);
 	for (size_t i = 0; i < pc->nfailed; i++) {
@@ -636,7 +649,7 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	jw_key(w, "unplanned");
 	jw_begin_array(w);
 	for (size_t i = 0; i < pc->nunplanned; i++)
-		json_cert(w, &pc->unplanned[i], "unknown unit: no renewal procedure");
+		json_cert(w, &pc->unplanned[i], pc->unplanned[i].reason);
 	jw_end_array(w);
 	jw_end_object(w);
 }

@@ -143,6 +143,7 @@ static void push_cert(struct uc_plan_cert **v, size_t *n, const struct uc_record
 {
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[*n].record = r;
+	(*v)[*n].reason = NULL;
 	(*v)[(*n)++].role = role;
 }
 
@@ -379,7 +380,8 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 
 	memset(pc, 0, sizeof *pc);
 	pc->cluster = c;
-	pc->basis = uc_impact_basis(c->security_mode);
+	/* only CUCM has phones: no fleet, no impact basis elsewhere */
+	pc->basis = c->product == UC_PRODUCT_CUCM ? uc_impact_basis(c->security_mode) : NULL;
 	if (!c->release)
 		pc->release_note = "not set (version in uccert.conf): uccert assumed no particular release and shows the actions and warnings of every release, each marked with the releases it applies to; set version to see only those of yours.";
 	pc->models = xcalloc(c->nphones, sizeof *pc->models);
@@ -413,6 +415,14 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 		const struct uc_step_def *def = uc_step_for_unit(r->unit);
 		if (!def) {
 			push_cert(&pc->unplanned, &pc->nunplanned, r, role);
+			pc->unplanned[pc->nunplanned - 1].reason = "unknown unit: no renewal procedure";
+			continue;
+		}
+		if (!uc_unit_on_product(r->catalog, c->product)) {
+			push_cert(&pc->unplanned, &pc->nunplanned, r, role);
+			pc->unplanned[pc->nunplanned - 1].reason = c->product == UC_PRODUCT_CUC
+				? "not a Unity Connection unit: no renewal procedure there"
+				: "not a unit of this product: no renewal procedure there";
 			continue;
 		}
 		push_cert(&groups[def->kind].certs, &groups[def->kind].n, r, role);

@@ -20,6 +20,7 @@
 struct uc_plan_cert {
 	const struct uc_record *record;	/* node, unit, days_left, cert, ... */
 	enum uc_role role;		/* of the record's node */
+	const char *reason;		/* unplanned: why there is no step */
 };
 
 /* One action of a step, on concrete nodes. */
@@ -72,13 +73,16 @@ struct uc_plan_model {
 
 struct uc_plan_cluster {
 	const struct uc_cluster *cluster;
-	const struct uc_impact_basis *basis;
+	const struct uc_impact_basis *basis;	/* NULL: a product without
+						 * phones (Unity Connection,
+						 * IM and Presence) */
 	long phones[UC_NFAMILIES];	/* fleet count per family */
 	struct uc_plan_model *models;	/* the fleet, in configuration order */
 	size_t nmodels;
 	struct uc_plan_phase *phases;	/* only phases with steps */
 	size_t nphases;
-	struct uc_plan_cert *unplanned;	/* own, due, but no procedure (unknown unit) */
+	struct uc_plan_cert *unplanned;	/* own, due, but no procedure (unknown
+					 * unit, or a unit not of this product) */
 	size_t nunplanned;
 	const struct uc_source **failed_sources;	/* sources that could not be read */
 	size_t nfailed;

@@ -564,7 +564,7 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 		if (u) {
 			proto.unit = u->name;
 			proto.store = u->store;
-			proto.impact = u->impact;
+			proto.impact = uc_unit_impact(u, c->product);
 		} else {
 			proto.unit = keep_name(inv, de->d_name);
 			proto.store = uc_store_guess(de->d_name);
@@ -644,7 +644,7 @@ static void add_live(struct build *b, size_t ci, size_t ni, enum uc_source_kind 
 		proto.catalog = u;
 		proto.unit = u ? u->name : keep_name(inv, it->unit);
 		proto.store = u ? u->store : it->trust ? UC_STORE_TRUST : UC_STORE_OWN;
-		proto.impact = u ? u->impact : UC_IMPACT_UNKNOWN;
+		proto.impact = uc_unit_impact(u, c->product);
 		src->ncerts += add_file(b, &proto, uc_certfile_ref(it->file));
 	}
 }
