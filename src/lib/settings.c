@@ -691,7 +691,8 @@ static void load_groups(struct loader *ld, const config_setting_t *root,
 			struct uc_settings *s)
 {
 	static const char *const agentx_known[] = { "socket", "ping_interval", NULL };
-	static const char *const cleanup_known[] = { "quarantine_dir", "grace_days", NULL };
+	static const char *const cleanup_known[] = { "quarantine_dir", "grace_days",
+						     "require_replacement", NULL };
 	const config_setting_t *g;
 	const char *v;
 
@@ -717,6 +718,11 @@ static void load_groups(struct loader *ld, const config_setting_t *root,
 				s->quarantine_dir = path_setting(ld, v);
 			}
 			get_int(ld, g, "grace_days", 0, 36500, &s->grace_days);
+			const config_setting_t *rr = config_setting_get_member(g, "require_replacement");
+			if (rr && config_setting_type(rr) != CONFIG_TYPE_BOOL)
+				ERR(rr, "cleanup: require_replacement: expected true or false");
+			else if (rr)
+				s->require_replacement = config_setting_get_bool(rr);
 		}
 	}
 }

@@ -86,6 +86,7 @@ struct uc_settings {
 	int agentx_ping_interval;
 	char *quarantine_dir;
 	int grace_days;
+	bool require_replacement;	/* cleanup deletes only renewed certificates */
 	int probe_timeout;	/* seconds, connect + handshake */
 	int probe_concurrency;
 	int api_timeout;	/* seconds, whole request */
