@@ -577,4 +577,35 @@ check "Unity Connection, text: header names the product only" grep -q '^Cluster 
 check "Unity Connection: scan never classes a certificate ctl-itl" assert_eq "CallManager:none tomcat:none" \
 	"$(python3 -c 'import json,sys; print(" ".join(sorted("%s:%s" % (x["unit"], x["impact"]) for x in json.load(open(sys.argv[1])))))' "$W/cuc-scan.json")"
 
+# ---- 17. the summary first; an expired certificate says "now" ---------------
+case_dir sum
+own "$W/sum/pub" tomcat -5
+own "$W/sum/sub1" CallManager 30
+own "$W/sum/pub" CAPF 40
+VER=14 conf "$W/sum.conf" "" "$(VER=14 cluster hq mixed-tokenless '{ model = "8845"; count = 1200; }, { model = "7960"; count = 40; }, { model = "7937"; count = 3; }' $(NODES sum))"
+plan "$W/sum.conf" "$W/sum.json"
+check "summary: nearest deadline per phase, expired flagged" \
+	assert_eq "1:2026-12-27:True:tomcat@cucm-pub 2:2027-01-31:False:CallManager@cucm-sub1" \
+	"$(q "$W/sum.json" '" ".join("%d:%s:%s:%s@%s" % (x["phase"], x["renew_by"], x["expired"], x["unit"], x["node"]) for x in C[0]["summary"]["phases"])')"
+check "summary: change window before the first phase-2 deadline" assert_eq "True 2027-01-31" \
+	"$(q "$W/sum.json" 'str(C[0]["summary"]["change_window"]) + " " + C[0]["summary"]["change_window_before"]')"
+check "summary: phones affected per family (the 7937 are not)" assert_eq "ctl-only=40 ctl-itl=1200" \
+	"$(q "$W/sum.json" '" ".join("%s=%s" % (x["family"], x["phones"]) for x in C[0]["summary"]["phones_affected"])')"
+check "summary: trust certificates left to cleanup, and the step count" assert_eq "4 4" \
+	"$(q "$W/sum.json" '"%d %d" % (C[0]["summary"]["trust_due"], C[0]["summary"]["steps"])')"
+plan_text "$W/sum.conf" "$W/sum.txt"
+check "summary, text: before the first phase" assert_eq "Summary" \
+	"$(sed -n '/^Summary$/p; /^PHASE /q' "$W/sum.txt")"
+check "summary, text: phase 1 expired: renew now" \
+	has_text "$W/sum.txt" "No phone impact: EXPIRED on 2026-12-27 (tomcat on cucm-pub): renew now."
+check "summary, text: change window and its date" \
+	has_text "$W/sum.txt" "CTL/ITL impact: change window needed, before 2027-01-31 (CallManager on cucm-sub1 expires first)."
+check "summary, text: phones affected" has_text "$W/sum.txt" "Phones affected: 40 CTL-only, 1,200 CTL+ITL."
+check "summary, text: trust certificates point to cleanup" \
+	has_text "$W/sum.txt" "Not in this plan: 4 expiring or expired trust certificates: see uccert cleanup."
+check "runbook: no 'any time' above an expired certificate; it says now" assert_eq "0 1" \
+	"$(grep -c 'any time' "$W/sum.txt" || :) $(tr '\n' ' ' < "$W/sum.txt" | tr -s ' ' | grep -c 'EXPIRED: run these steps now' || :)"
+check "runbook: each certificate listed once (the CTL update names its steps)" assert_eq "1 1" \
+	"$(grep -c 'cucm-sub1 CallManager: ' "$W/sum.txt") $(grep -c 'For: *the certificates of steps 2, 3$' "$W/sum.txt")"
+
 finish

@@ -134,6 +134,176 @@ static void days_text(const struct uc_record *r, char *buf, size_t len)
 			 r->days_left == 1 ? "" : "s");
 }
 
+/* ---- the summary: what to schedule, before the runbook ---- */
+
+/* The certificate of a phase that expires first (the CTL update and the
+ * migration list those of other steps: skipped); NULL for none. */
+static const struct uc_record *phase_first(const struct uc_plan_phase *ph)
+{
+	const struct uc_record *first = NULL;
+
+	for (size_t i = 0; i < ph->nsteps; i++) {
+		if (!ph->steps[i].def->unit)
+			continue;
+		for (size_t k = 0; k < ph->steps[i].ncerts; k++) {
+			const struct uc_record *r = ph->steps[i].certs[k].record;
+			if (!first || r->cert->not_after < first->cert->not_after)
+				first = r;
+		}
+	}
+	return first;
+}
+
+/* Phones of family f that a phase-2 step of pc affects (not "none"). */
+static bool family_affected(const struct uc_plan_cluster *pc, enum uc_family f)
+{
+	for (size_t i = 0; i < pc->nphases; i++)
+		for (size_t j = 0; j < pc->phases[i].nsteps; j++) {
+			const struct uc_plan_step *st = &pc->phases[i].steps[j];
+			for (size_t k = 0; k < st->nimpact; k++)
+				if (st->impact[k].family == f &&
+				    st->impact[k].cell->effect != UC_EFFECT_NONE)
+					return true;
+		}
+	return false;
+}
+
+/* Trust certificates of the cluster that are expiring or expired: not in
+ * the plan (uccert cleanup, or the peer's renewal, handles them). */
+static unsigned trust_due(const struct uc_plan_cluster *pc, const struct uc_inventory *inv)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < inv->nrecords; i++) {
+		const struct uc_record *r = &inv->records[i];
+		n += r->store == UC_STORE_TRUST && strcmp(r->cluster, pc->cluster->name) == 0 &&
+		     (r->state == UC_STATE_EXPIRING || r->state == UC_STATE_EXPIRED);
+	}
+	return n;
+}
+
+static void day_of(int64_t t, char buf[32])
+{
+	uc_format_rfc3339(t, buf);
+	buf[10] = '\0';	/* YYYY-MM-DD */
+}
+
+static void text_summary(const struct uc_plan_cluster *pc, const struct uc_inventory *inv,
+			 int64_t now)
+{
+	char d[32], num[32];
+	size_t nsteps = uc_plan_cluster_nsteps(pc);
+	unsigned trust = trust_due(pc, inv);
+
+	if (!nsteps && !trust)
+		return;
+	printf("\nSummary\n");
+	for (size_t i = 0; i < pc->nphases; i++) {
+		const struct uc_plan_phase *ph = &pc->phases[i];
+		const struct uc_record *r = phase_first(ph);
+		if (!r)
+			continue;
+		day_of(r->cert->not_after, d);
+		bool window = ph->def->phase == UC_PHASE_CTL_ITL;
+		char *line;
+		if (r->cert->not_after <= now)
+			line = xasprintf("%s: EXPIRED on %s (%s on %s): %s now.", ph->def->title, d,
+					 r->unit, r->node,
+					 window ? "schedule the change window" : "renew");
+		else if (window)
+			line = xasprintf("%s: change window needed, before %s (%s on %s expires first).",
+					 ph->def->title, d, r->unit, r->node);
+		else
+			line = xasprintf("%s: renew by %s (%s on %s expires first); no change window needed.",
+					 ph->def->title, d, r->unit, r->node);
+		wrap("  - ", 4, line);
+		free(line);
+	}
+	if (pc->basis) {
+		struct sbuf b = { 0 };
+		for (int f = 0; f < UC_NFAMILIES; f++) {
+			if (!family_affected(pc, (enum uc_family)f) ||
+			    (fleet_configured(pc) && !pc->phones[f]))
+				continue;
+			if (fleet_configured(pc))
+				sbuf_printf(&b, "%s%s %s", b.len ? ", " : "",
+					    grouped(pc->phones[f], num),
+					    uc_family_label((enum uc_family)f));
+			else
+				sbuf_printf(&b, "%s%s", b.len ? ", " : "",
+					    uc_family_label((enum uc_family)f));
+		}
+		if (b.len) {
+			char *fam = sbuf_take(&b);
+			char *line = xasprintf("Phones affected: %s%s.", fam,
+					       fleet_configured(pc) ? "" : " (counts not configured)");
+			wrap("  - ", 4, line);
+			free(line);
+			free(fam);
+		}
+	}
+	if (trust) {
+		char *line = xasprintf("Not in this plan: %u expiring or expired trust certificate%s: see uccert cleanup.",
+				       trust, trust == 1 ? "" : "s");
+		wrap("  - ", 4, line);
+		free(line);
+	}
+	printf("  - %zu step%s below.\n", nsteps, nsteps == 1 ? "" : "s");
+}
+
+static void json_summary(struct jsonw *w, const struct uc_plan_cluster *pc,
+			 const struct uc_inventory *inv, int64_t now)
+{
+	char t[32];
+	const struct uc_record *window = NULL;
+
+	jw_key(w, "summary");
+	jw_begin_object(w);
+	jw_key(w, "phases");
+	jw_begin_array(w);
+	for (size_t i = 0; i < pc->nphases; i++) {
+		const struct uc_plan_phase *ph = &pc->phases[i];
+		const struct uc_record *r = phase_first(ph);
+		if (!r)
+			continue;
+		if (ph->def->phase == UC_PHASE_CTL_ITL)
+			window = r;
+		jw_begin_object(w);
+		jw_kint(w, "phase", ph->def->phase);
+		jw_kstring(w, "id", ph->def->id);
+		day_of(r->cert->not_after, t);
+		jw_kstring(w, "renew_by", t);
+		jw_kbool(w, "expired", r->cert->not_after <= now);
+		jw_kstring(w, "node", r->node);
+		jw_kstring(w, "unit", r->unit);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kbool(w, "change_window", window != NULL);
+	if (window)
+		day_of(window->cert->not_after, t);
+	jw_kstring(w, "change_window_before", window ? t : NULL);
+	jw_key(w, "phones_affected");
+	jw_begin_array(w);
+	for (int f = 0; pc->basis && f < UC_NFAMILIES; f++) {
+		if (!family_affected(pc, (enum uc_family)f) ||
+		    (fleet_configured(pc) && !pc->phones[f]))
+			continue;
+		jw_begin_object(w);
+		jw_kstring(w, "family", uc_family_id((enum uc_family)f));
+		jw_key(w, "phones");
+		if (fleet_configured(pc))
+			jw_int(w, pc->phones[f]);
+		else
+			jw_null(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kint(w, "trust_due", trust_due(pc, inv));
+	jw_kint(w, "steps", (int64_t)uc_plan_cluster_nsteps(pc));
+	jw_end_object(w);
+}
+
 /* ---- text ---- */
 
 static void text_list(const char *title, const char *const *v, size_t n, int indent)
@@ -248,7 +418,28 @@ static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_ste
 	char *s = sbuf_take(&b);
 	wrap("    Nodes:        ", 18, s);
 	free(s);
-	for (size_t i = 0; i < st->ncerts; i++) {
+	if (!st->def->unit) {
+		/* the CTL update and the migration serve the certificates of
+		 * other steps: name those steps, list each certificate once */
+		struct sbuf nb = { 0 };
+		for (size_t i = 0; i < pc->nphases; i++)
+			for (size_t j = 0; j < pc->phases[i].nsteps; j++) {
+				const struct uc_plan_step *o = &pc->phases[i].steps[j];
+				bool shares = false;
+				for (size_t a = 0; o->def->unit && a < o->ncerts && !shares; a++)
+					for (size_t k = 0; k < st->ncerts && !shares; k++)
+						shares = o->certs[a].record == st->certs[k].record;
+				if (shares)
+					sbuf_printf(&nb, "%s%u", nb.len ? ", " : "", o->number);
+			}
+		char *list = sbuf_take(&nb);
+		char *line = xasprintf("the certificates of step%s %s", strchr(list, ',') ? "s" : "",
+				       list);
+		wrap("    For:          ", 18, line);
+		free(line);
+		free(list);
+	}
+	for (size_t i = 0; st->def->unit && i < st->ncerts; i++) {
 		const struct uc_record *r = st->certs[i].record;
 		uc_format_rfc3339(r->cert->not_after, t);
 		days_text(r, days, sizeof days);
@@ -408,6 +599,7 @@ static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
 		if (pc->unreadable)
 			printf("Note: %u unreadable own certificate file%s excluded (see uccert scan).\n",
 			       pc->unreadable, pc->unreadable == 1 ? "" : "s");
+		text_summary(pc, inv, p->now);
 		if (!uc_plan_cluster_nsteps(pc) && pc->nfailed == pc->nsources)
 			printf("\nNo step, but no source of this cluster could be read: whether anything needs renewing is unknown.\n");
 		else if (!uc_plan_cluster_nsteps(pc))
@@ -581,7 +773,8 @@ static void json_fleet(struct jsonw *w, const struct uc_plan_cluster *pc)
 	jw_end_object(w);
 }
 
-static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
+static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc,
+			 const struct uc_inventory *inv, int64_t now)
 {
 	const struct uc_cluster *c = pc->cluster;
 
@@ -616,6 +809,7 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	} else {
 		jw_null(w);
 	}
+	json_summary(w, pc, inv, now);
 	jw_key(w, "source_errors");
 	jw_begin_array(w);
 	for (size_t i = 0; i < pc->nfailed; i++) {
@@ -690,7 +884,7 @@ static void print_json(const struct uc_plan *p, const struct uc_inventory *inv,
 	jw_key(&w, "clusters");
 	jw_begin_array(&w);
 	for (size_t i = 0; i < p->nclusters; i++)
-		json_cluster(&w, &p->clusters[i]);
+		json_cluster(&w, &p->clusters[i], inv, p->now);
 	jw_end_array(&w);
 	jw_end_object(&w);
 	jw_finish(&w);

@@ -364,6 +364,17 @@ static void free_cluster(struct uc_plan_cluster *pc)
 	free(pc->failed_sources);
 }
 
+static bool phase_expired(const struct uc_plan_phase *ph)
+{
+	for (size_t i = 0; i < ph->nsteps; i++)
+		for (size_t k = 0; k < ph->steps[i].ncerts; k++) {
+			const struct uc_record *r = ph->steps[i].certs[k].record;
+			if (r->state == UC_STATE_EXPIRED || r->days_left < 0)
+				return true;
+		}
+	return false;
+}
+
 /* Fill pc for cluster ci; false when nothing is due there and every
  * cert_dir could be read. */
 static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
@@ -476,8 +487,19 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 
 	for (size_t i = 0; i < pc->nphases; i++) {
 		struct uc_plan_phase *ph = &pc->phases[i];
-		add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
-			  &ph->warnings, &ph->nwarnings);
+		/* "any time" never sits above an expired certificate */
+		if (phase_expired(ph)) {
+			push_str(&ph->warnings, &ph->nwarnings, ph->def->phase == UC_PHASE_CTL_ITL
+				 ? "A certificate of this phase has EXPIRED: schedule the change window now."
+				 : "A certificate of this phase has EXPIRED: run these steps now, one node at a time.");
+			add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
+				  &ph->warnings, &ph->nwarnings);
+			if (ph->def->phase == UC_PHASE_NO_PHONE_IMPACT)
+				ph->nremarks = 0;	/* the "any time" remark */
+		} else {
+			add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
+				  &ph->warnings, &ph->nwarnings);
+		}
 		const char *adj = uc_mode_adjustment(c->security_mode);
 		if (ph->def->phase == UC_PHASE_CTL_ITL && adj)
 			push_str(&ph->warnings, &ph->nwarnings, adj);
