@@ -60,7 +60,7 @@ run ok "$W/ok.conf"
 check "OK: exit 0" assert_eq 0 "$RC"
 check "OK: status line format" well_formed OK ok
 check "OK: summary names the soonest" \
-	assert_eq "UCCERT OK - 6 certificates, none due; soonest cucm-pub tomcat 400 days" "${OUT%% |*}"
+	assert_eq "UCCERT OK - 6 certificates, none expiring; soonest cucm-pub tomcat 400 days" "${OUT%% |*}"
 check "OK: perfdata, default thresholds 90 and 30 as ranges" \
 	assert_eq "'days_min'=400;91:;31: 'valid'=6 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=0" "$(perf)"
 check "OK: one line, nothing on stderr" assert_eq "1:" "$(lines "$W/ok.out"):$(cat "$W/ok.err")"
@@ -83,7 +83,7 @@ check "WARNING: days_min is floor((notAfter - now) / 1 day)" \
 check "WARNING: counts per state" \
 	assert_eq "'valid'=3 'expiring'=1 'expired'=0 'unreadable'=0 'source_errors'=0" "$(perf | cut -d' ' -f2-)"
 check "WARNING: long output names the file" \
-	has "WARNING: hq/cucm-pub ipsec 60 days, due, notAfter " "$(sed -n 2p "$W/warn.out")"
+	has "WARNING: hq/cucm-pub ipsec 60 days, expiring, notAfter " "$(sed -n 2p "$W/warn.out")"
 check "WARNING: long output, one line per problem" assert_eq 2 "$(lines "$W/warn.out")"
 run warn59 "$W/warn.conf" --warning 59
 check "--warning 59: the 60-day certificate is OK" assert_eq "0 'valid'=4" \
@@ -173,7 +173,7 @@ run src "$W/src.conf"
 check "source error: exit 1" assert_eq 1 "$RC"
 check "source error: status line format" well_formed WARNING src
 check "source error: names the dir and the reason" \
-	has "UCCERT WARNING - 3 certificates, none due; soonest cucm-pub tomcat 400 days; cert_dir $W/missing/sub1 of hq/cucm-sub1: No such file or directory |" "$OUT"
+	has "UCCERT WARNING - 3 certificates, none expiring; soonest cucm-pub tomcat 400 days; cert_dir $W/missing/sub1 of hq/cucm-sub1: No such file or directory |" "$OUT"
 check "source error: counted in perfdata" has "'source_errors'=1" "$(perf)"
 check "source error: long output line" \
 	assert_eq "WARNING: cert_dir $W/missing/sub1 of hq/cucm-sub1: No such file or directory" "$(sed -n 2p "$W/src.out")"
@@ -189,7 +189,7 @@ run dead "$W/dead.conf"
 check "all sources broken: exit 3" assert_eq 3 "$RC"
 check "all sources broken: status line format" well_formed UNKNOWN dead
 check "all sources broken: summary" \
-	has "UCCERT UNKNOWN - no cert_dir could be read (2 of 2); cert_dir $W/missing/pub of hq/cucm-pub: No such file or directory, cert_dir $W/missing/sub1" "$OUT"
+	has "UCCERT UNKNOWN - no source could be read (2 of 2); cert_dir $W/missing/pub of hq/cucm-pub: No such file or directory, cert_dir $W/missing/sub1" "$OUT"
 check "all sources broken: days_min U (no readable certificate)" \
 	assert_eq "'days_min'=U;91:;31: 'valid'=0 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=2" "$(perf)"
 
@@ -235,7 +235,7 @@ check "two clusters: CRITICAL, cluster named" assert_eq "2 yes" \
 check "two clusters: counts cover both" has "'valid'=6 'expiring'=0 'expired'=1" "$(perf)"
 run branch "$W/two.conf" --cluster branch
 check "--cluster branch: OK, its certificates only" \
-	assert_eq "0 UCCERT OK - 3 certificates, none due; soonest br-pub tomcat 400 days" "$RC ${OUT%% |*}"
+	assert_eq "0 UCCERT OK - 3 certificates, none expiring; soonest br-pub tomcat 400 days" "$RC ${OUT%% |*}"
 check "--cluster branch: perfdata of branch only" \
 	assert_eq "'days_min'=400;91:;31: 'valid'=3 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=0" "$(perf)"
 run hq "$W/two.conf" --cluster hq

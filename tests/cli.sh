@@ -95,7 +95,7 @@ check "unknown setting: still exit 0" assert_eq 0 "$rc"
 check "unknown setting: warning with file:line" has err "$W/warn.conf:1: .*colour"
 run -q -c "$W/warn.conf" scan
 check "-q silences the warning" empty err
-check "-q keeps the report" has out "^1 certificates: "
+check "-q keeps the report, with the singular for one certificate" has out "^1 certificate: 1 valid"
 
 # ---- sources not read: 3 (some), 4 (none) ---------------------------------
 # A total outage must never read as an all-clear.
@@ -109,8 +109,20 @@ check "scan, every source read: exit 0" assert_eq 0 "$rc"
 run -q -c "$W/some.conf" --now $NOW scan
 check "scan, one source of three not read: exit 3" assert_eq 3 "$rc"
 check "scan, one not read: the report is still printed" has out "^hq  *pub  *tomcat "
+check "scan: a source error says which kind of source it is" has out "^source hq/sub2 cert_dir $W/gone: "
 run -q -c "$W/none.conf" --now $NOW scan
 check "scan, no source read: exit 4" assert_eq 4 "$rc"
+# a TLS probe on a closed port is a tls source, not a cert_dir
+CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$W/tls.conf" <<EOF
+state_dir = "$W/state";
+probe_timeout = 2;
+clusters = ( { name = "hq"; nodes = (
+  { name = "pub"; role = "publisher"; host = "127.0.0.1"; probes = [ "tomcat@$CLOSED" ]; } ); } );
+EOF
+run -c "$W/tls.conf" --now $NOW scan
+check "scan, closed probe port: labelled tls host:port, exit 4" assert_eq "4 1" \
+	"$rc $(grep -c "^source hq/pub tls 127.0.0.1:$CLOSED: " "$W/out")"
 run -q -c "$W/some.conf" --now $NOW plan
 check "plan, one source not read: exit 3" assert_eq 3 "$rc"
 check "plan, one not read: first line says INCOMPLETE" has out "^INCOMPLETE: 1 of 3 sources could not be read"

@@ -173,7 +173,8 @@ static void put_cert(struct sbuf *b, const struct check *ck, const struct uc_rec
 
 static void put_source(struct sbuf *b, const struct uc_source *src)
 {
-	sbuf_puts(b, "cert_dir ");
+	sbuf_puts(b, uc_source_kind_name(src->kind));	/* tls, api, cert_dir */
+	sbuf_putc(b, ' ');
 	put_clean(b, src->location);
 	sbuf_puts(b, " of ");
 	put_clean(b, src->cluster);
@@ -235,7 +236,8 @@ static void print_details(const struct check *ck, enum status source_status)
 			uc_format_rfc3339(r->cert->not_after, t);
 			sbuf_printf(&b, " %lld days, %s, notAfter %s, impact %s, ",
 				    (long long)r->days_left,
-				    r->state == UC_STATE_EXPIRED ? "expired" : "due", t,
+				    uc_state_name(r->state == UC_STATE_EXPIRED ? UC_STATE_EXPIRED
+								 : UC_STATE_EXPIRING), t,
 				    uc_impact_name(r->impact));
 			put_clean(&b, r->source);
 		} else {
@@ -299,7 +301,7 @@ static int evaluate(struct check *ck)
 	sbuf_printf(&b, "UCCERT %s - ", status_names[st]);
 	unsigned nunread = counts[UC_STATE_UNREADABLE];
 	if (st == ST_UNKNOWN) {
-		sbuf_printf(&b, "no cert_dir could be read (%u of %u)", nbroken, nsources);
+		sbuf_printf(&b, "no source could be read (%u of %u)", nbroken, nsources);
 	} else if (ncrit + nwarn + nunread) {
 		const char *sep = "";
 		if (ncrit) {
@@ -322,7 +324,7 @@ static int evaluate(struct check *ck)
 		if (ncrit + nwarn + nunread > SHOWN)
 			sbuf_printf(&b, " and %u more", ncrit + nwarn + nunread - SHOWN);
 	} else {
-		sbuf_printf(&b, "%u %s, none due", ncerts, plural(ncerts, "certificate", "certificates"));
+		sbuf_printf(&b, "%u %s, none expiring", ncerts, plural(ncerts, "certificate", "certificates"));
 		if (soonest) {
 			sbuf_puts(&b, "; soonest ");
 			put_cert(&b, ck, soonest);

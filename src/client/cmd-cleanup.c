@@ -506,9 +506,10 @@ static void print_text(const struct report *r)
 		printf("\nNot read, so not cleaned (%u):\n", sources_missed(r));
 		for (size_t i = 0; i < r->inv->nsources; i++)
 			if (source_missed(r, &r->inv->sources[i]))
-				printf("  %s/%s  cert_dir %s: %s\n", esc(r->inv->sources[i].cluster),
-				       esc(r->inv->sources[i].node), esc(r->inv->sources[i].location),
-				       esc(r->inv->sources[i].error));
+				printf("  %s/%s  %s %s: %s\n", esc(r->inv->sources[i].cluster),
+				       esc(r->inv->sources[i].node),
+				       uc_source_kind_name(r->inv->sources[i].kind),
+				       esc(r->inv->sources[i].location), esc(r->inv->sources[i].error));
 	}
 	bool any = false;
 	for (size_t i = 0; i < p->nitems && !any; i++)

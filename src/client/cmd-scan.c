@@ -91,21 +91,22 @@ static void print_text(const struct uc_inventory *inv)
 			       "-", esc(r->source), esc(r->error));
 		}
 	}
-	printf("%zu certificates: %u valid, %u expiring, %u expired, %u unreadable",
-	       inv->nrecords, inv->counts[UC_STATE_VALID],
+	printf("%zu certificate%s: %u valid, %u expiring, %u expired, %u unreadable",
+	       inv->nrecords, inv->nrecords == 1 ? "" : "s", inv->counts[UC_STATE_VALID],
 	       inv->counts[UC_STATE_EXPIRING], inv->counts[UC_STATE_EXPIRED],
 	       inv->counts[UC_STATE_UNREADABLE]);
 	unsigned bad = 0;
 	for (size_t i = 0; i < inv->nsources; i++)
 		bad += !inv->sources[i].ok;
 	if (bad)
-		printf("; %u of %zu sources unreadable", bad, inv->nsources);
+		printf("; %u of %zu source%s unreadable", bad, inv->nsources,
+		       inv->nsources == 1 ? "" : "s");
 	printf("\n");
 	for (size_t i = 0; i < inv->nsources; i++)
 		if (!inv->sources[i].ok)
-			printf("source %s/%s %s: %s\n", esc(inv->sources[i].cluster),
-			       esc(inv->sources[i].node), esc(inv->sources[i].location),
-			       esc(inv->sources[i].error));
+			printf("source %s/%s %s %s: %s\n", esc(inv->sources[i].cluster),
+			       esc(inv->sources[i].node), uc_source_kind_name(inv->sources[i].kind),
+			       esc(inv->sources[i].location), esc(inv->sources[i].error));
 }
 
 int cmd_scan(struct cli *cli, int argc, char **argv)
