@@ -52,7 +52,7 @@ check "stray scan argument: named" has err "'extra'"
 run -c
 check "-c without a file: exit 64" assert_eq 64 "$rc"
 
-for bad in 2027-13-01T00:00:00Z 2027-02-30T00:00:00Z 2027-01-01T00:00:00 yesterday ""; do
+for bad in 2027-13-01T00:00:00Z 2027-02-30T00:00:00Z 2027-01-01T00:00:00 2027-02-30 yesterday ""; do
 	run -c "$W/uccert.conf" --now "$bad" scan
 	check "--now '$bad': exit 64" assert_eq 64 "$rc"
 	check "--now '$bad': says what it expects" has err "RFC 3339"
@@ -146,5 +146,42 @@ run -q -c "$W/some.conf" --now $NOW cleanup --node sub1
 check "cleanup --node of a node that was read: exit 0" assert_eq 0 "$rc"
 run -q -c "$W/none.conf" --now $NOW cleanup
 check "cleanup, no source read: exit 4" assert_eq 4 "$rc"
+
+# ---- one command line for every command -------------------------------------
+run -q -c "$W/some.conf" --now $NOW scan --node sub1
+check "scan --node: only that node's rows, its sources only (exit 0)" assert_eq "0 1 sub1" \
+	"$rc $(grep -c ' sub1 ' "$W/out") $(awk 'NR > 1 && !/certificate/ {print $2}' "$W/out" | sort -u | paste -sd ' ' -)"
+run -q -c "$W/some.conf" --now $NOW scan --state expired --json
+check "scan --state expired: only expired rows" assert_eq "expired" \
+	"$(python3 -c 'import json,sys; print(" ".join(sorted({r["state"] for r in json.load(open(sys.argv[1]))})))' "$W/out")"
+run -q -c "$W/some.conf" --now $NOW scan --store own
+check "scan --store own: no trust row" assert_eq "0" "$(grep -c ' trust ' "$W/out" || :)"
+run -q -c "$W/some.conf" --now $NOW scan --state due
+check "scan --state with a wrong word: 64, names the valid ones" assert_eq "64 yes" \
+	"$rc $(grep -q 'expected valid, expiring, expired or unreadable' "$W/err" && echo yes)"
+run -q -c "$W/some.conf" --now $NOW scan --cluster nosuch
+check "scan --cluster unknown: 64, lists the clusters" assert_eq "64 yes" \
+	"$rc $(grep -q "no cluster 'nosuch' in $W/some.conf (clusters: hq)" "$W/err" && echo yes)"
+run -q -c "$W/some.conf" --now $NOW plan --cluster nosuch
+check "plan --cluster unknown: lists the clusters" has err "(clusters: hq)"
+run -q -c "$W/some.conf" --now $NOW cleanup --cluster nosuch
+check "cleanup --cluster unknown: lists the clusters" has err "(clusters: hq)"
+run -q -c "$W/some.conf" --now $NOW check --cluster nosuch
+check "check --cluster unknown: UNKNOWN, lists the clusters" assert_eq "3 yes" \
+	"$rc $(grep -q '(clusters: hq)' "$W/out" && echo yes)"
+run -q -c "$W/some.conf" --now $NOW check --node sub1
+check "check --node sub1: only that node (its expired trust certificate), no source error" \
+	assert_eq "2 yes 0" "$rc $(head -1 "$W/out" | grep -q 'of 1 certificate: sub1 tomcat-trust' && echo yes) $(grep -c 'gone' "$W/out" || :)"
+for h in --help -h; do
+	run -c "$W/uccert.conf" check $h
+	check "check $h: help on stdout, exit 0" assert_eq "0 yes" \
+		"$rc $(grep -q '^usage: uccert check .*--node NAME' "$W/out" && echo yes)"
+done
+run -c "$W/uccert.conf" check --frobnicate
+check "check with a bad option: still UNKNOWN (3)" assert_eq 3 "$rc"
+run -q -c "$W/uccert.conf" --now 2027-01-01 scan
+check "--now with a date alone is midnight UTC" has out " 100  valid "
+run -q -c "$W/uccert.conf" --now 2027-01-01 scan --json
+check "--now 2027-01-01 is 2027-01-01T00:00:00Z" has out '"days_left": 100'
 
 finish

@@ -43,6 +43,10 @@ bool source_in_scope(const struct uc_source *src, const char *cluster,
 int sources_exit(const struct uc_inventory *inv, const char *cluster,
 		 const char *node, bool tls);
 
+/* "hq, branch": the configured cluster names, for "no such cluster"
+ * messages. malloc'd. */
+char *cluster_names(const struct uc_settings *s);
+
 /* Print "uccert: " + message to stderr, return EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -28,12 +28,13 @@ static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOW
 #define CRITICAL_DEFAULT 30	/* days; documented in uccert(1) */
 #define MAX_DAYS 36500
 #define SHOWN 3			/* problems named on the status line */
-#define CHECK_USAGE "usage: uccert check [--warning DAYS] [--critical DAYS] [--cluster NAME]"
+#define CHECK_USAGE "usage: uccert check [--warning DAYS] [--critical DAYS] [--cluster NAME] [--node NAME]"
 
 struct check {
 	const struct uc_settings *s;
 	const struct uc_inventory *inv;
 	const char *cluster;	/* the scope; NULL: every cluster */
+	const char *node;	/* ... and node; NULL: every node */
 	int warning;		/* -1: the threshold of each impact class */
 	int critical;
 	bool name_clusters;	/* more than one cluster in scope */
@@ -110,9 +111,10 @@ static bool parse_days(const char *arg, int *out)
 	return true;
 }
 
-static bool in_scope(const struct check *ck, const char *cluster)
+static bool in_scope(const struct check *ck, const char *cluster, const char *node)
 {
-	return !ck->cluster || strcmp(ck->cluster, cluster) == 0;
+	return (!ck->cluster || strcmp(ck->cluster, cluster) == 0) &&
+	       (!ck->node || !node || strcmp(ck->node, node) == 0);
 }
 
 static int warning_days(const struct check *ck, enum uc_impact impact)
@@ -250,7 +252,7 @@ static void print_details(const struct check *ck, enum status source_status)
 	}
 	for (size_t k = 0; k < ck->inv->nsources; k++) {
 		const struct uc_source *src = &ck->inv->sources[k];
-		if (src->ok || !in_scope(ck, src->cluster))
+		if (src->ok || !in_scope(ck, src->cluster, src->node))
 			continue;
 		sbuf_printf(&b, "%s: ", status_names[source_status]);
 		put_source(&b, src);
@@ -272,7 +274,7 @@ static int evaluate(struct check *ck)
 		const struct uc_record *r = &inv->records[i];
 		enum uc_state state;
 		ck->rated[i] = ST_UNKNOWN;
-		if (!in_scope(ck, r->cluster))
+		if (!in_scope(ck, r->cluster, r->node))
 			continue;
 		ck->rated[i] = rate(ck, r, &state);
 		counts[state]++;
@@ -287,7 +289,7 @@ static int evaluate(struct check *ck)
 			st = ck->rated[i];
 	}
 	for (size_t k = 0; k < inv->nsources; k++) {
-		if (!in_scope(ck, inv->sources[k].cluster))
+		if (!in_scope(ck, inv->sources[k].cluster, inv->sources[k].node))
 			continue;
 		nsources++;
 		nbroken += !inv->sources[k].ok;
@@ -334,7 +336,7 @@ static int evaluate(struct check *ck)
 		unsigned shown = 0;
 		for (size_t k = 0; k < inv->nsources && shown < SHOWN; k++) {
 			const struct uc_source *src = &inv->sources[k];
-			if (src->ok || !in_scope(ck, src->cluster))
+			if (src->ok || !in_scope(ck, src->cluster, src->node))
 				continue;
 			sbuf_puts(&b, shown++ ? ", " : "; ");
 			put_source(&b, src);
@@ -355,13 +357,15 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		{ "warning", required_argument, NULL, 'w' },
 		{ "critical", required_argument, NULL, 'c' },
 		{ "cluster", required_argument, NULL, 'C' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct check ck = { .warning = -1, .critical = CRITICAL_DEFAULT };
 	char msg[256];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "w:c:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 		case 'c':
@@ -374,6 +378,20 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		case 'C':
 			ck.cluster = optarg;
 			break;
+		case 'n':
+			ck.node = optarg;
+			break;
+		case 'h':	/* asked for: not a plugin status */
+			printf("%s\n"
+			       "  -w, --warning DAYS  WARNING at DAYS left or fewer (default: the threshold\n"
+			       "                      of each impact class)\n"
+			       "  -c, --critical DAYS CRITICAL at DAYS left or fewer (default %d); a\n"
+			       "                      ctl-itl certificate is CRITICAL at the warning threshold\n"
+			       "      --cluster NAME  only this cluster\n"
+			       "      --node NAME     only this node\n"
+			       "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. See uccert(1).\n",
+			       CHECK_USAGE, CRITICAL_DEFAULT);
+			return 0;
 		default:
 			return usage_unknown("bad option");
 		}
@@ -391,11 +409,24 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		return config_unknown(cli->config_path);
 
 	ck.s = cli->settings;
-	size_t nscope = 0;
-	for (size_t i = 0; i < ck.s->nclusters; i++)
-		nscope += in_scope(&ck, ck.s->clusters[i].name);
-	if (!nscope)
-		return unknown("--cluster %s: no such cluster in %s", ck.cluster, cli->config_path);
+	size_t nscope = 0, nnodes = 0;
+	for (size_t i = 0; i < ck.s->nclusters; i++) {
+		const struct uc_cluster *cl = &ck.s->clusters[i];
+		nscope += in_scope(&ck, cl->name, NULL);
+		for (size_t k = 0; k < cl->nnodes; k++)
+			nnodes += in_scope(&ck, cl->name, cl->nodes[k].name);
+	}
+	if (!nscope) {
+		char *names = cluster_names(ck.s);
+		int rc = unknown("--cluster %s: no such cluster in %s (clusters: %s)", ck.cluster,
+				 cli->config_path, names);
+		free(names);
+		return rc;
+	}
+	if (!nnodes)
+		return unknown("--node %s: no such node%s%s in %s", ck.node,
+			       ck.cluster ? " in cluster " : "", ck.cluster ? ck.cluster : "",
+			       cli->config_path);
 	ck.name_clusters = nscope > 1;
 
 	struct uc_scanner *sc = uc_scanner_new();

@@ -709,8 +709,13 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 		return usage_error("cleanup: unexpected argument '%s'", argv[optind]);
 	if (list && (apply || filter.cluster || filter.node))
 		return usage_error("cleanup: --list-runs takes no other option but --json");
-	if (filter.cluster && !node_exists(cli->settings, filter.cluster, NULL))
-		return usage_error("cleanup: no cluster '%s' in %s", filter.cluster, cli->config_path);
+	if (filter.cluster && !node_exists(cli->settings, filter.cluster, NULL)) {
+		char *names = cluster_names(cli->settings);
+		rc = usage_error("cleanup: no cluster '%s' in %s (clusters: %s)", filter.cluster,
+				 cli->config_path, names);
+		free(names);
+		return rc;
+	}
 	if ((filter.cluster || filter.node) && !node_exists(cli->settings, filter.cluster, filter.node))
 		return usage_error("cleanup: no node '%s'%s%s in %s", filter.node,
 				   filter.cluster ? " in cluster " : "",

@@ -932,9 +932,13 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		bool known = false;
 		for (size_t i = 0; i < cli->settings->nclusters; i++)
 			known |= strcmp(cli->settings->clusters[i].name, cluster) == 0;
-		if (!known)
-			return usage_error("plan: --cluster %s: no such cluster in %s", cluster,
-					   cli->config_path);
+		if (!known) {
+			char *names = cluster_names(cli->settings);
+			int rc = usage_error("plan: --cluster %s: no such cluster in %s (clusters: %s)",
+					     cluster, cli->config_path, names);
+			free(names);
+			return rc;
+		}
 	}
 
 	struct uc_scanner *sc = uc_scanner_new();

@@ -12,7 +12,21 @@
 #include "scan.h"
 #include "util.h"
 
-static void print_json(const struct uc_inventory *inv)
+/* What scan shows: --cluster, --node, --state, --store (NULL/0: any). */
+struct filter {
+	const char *cluster, *node;
+	enum uc_state state;
+	enum uc_store store;
+};
+
+static bool wanted(const struct filter *f, const struct uc_record *r)
+{
+	return (!f->cluster || strcmp(f->cluster, r->cluster) == 0) &&
+	       (!f->node || strcmp(f->node, r->node) == 0) &&
+	       (!f->state || f->state == r->state) && (!f->store || f->store == r->store);
+}
+
+static void print_json(const struct uc_inventory *inv, const struct filter *f)
 {
 	struct jsonw w;
 	char t[32], hex[2 * UC_SHA256_LEN + 1];
@@ -22,6 +36,8 @@ static void print_json(const struct uc_inventory *inv)
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
 		const struct uc_cert *c = r->cert;
+		if (!wanted(f, r))
+			continue;
 		jw_begin_object(&w);
 		jw_kstring(&w, "cluster", r->cluster);
 		jw_kstring(&w, "node", r->node);
@@ -56,6 +72,8 @@ static void print_json(const struct uc_inventory *inv)
 	jw_finish(&w);
 }
 
+#define SCAN_USAGE "usage: uccert scan [--json] [--cluster NAME] [--node NAME] [--state STATE] [--store own|trust]"
+
 static int width(const struct uc_inventory *inv, size_t off, int min)
 {
 	int w = min;
@@ -68,8 +86,11 @@ static int width(const struct uc_inventory *inv, size_t off, int min)
 	return w;
 }
 
-static void print_text(const struct uc_inventory *inv)
+static void print_text(const struct uc_inventory *inv, const struct filter *f)
 {
+	unsigned counts[UC_STATE_MAX + 1] = { 0 };
+	size_t n = 0;
+
 	int wc = width(inv, offsetof(struct uc_record, cluster), 7);
 	int wn = width(inv, offsetof(struct uc_record, node), 4);
 	int wu = width(inv, offsetof(struct uc_record, unit), 4);
@@ -80,6 +101,10 @@ static void print_text(const struct uc_inventory *inv)
 	       "NOT_AFTER", "SUBJECT");
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
+		if (!wanted(f, r))
+			continue;
+		counts[r->state]++;
+		n++;
 		printf("%-*s  %-*s  %-*s  %-5s  %-7s  ", wc, esc(r->cluster), wn, esc(r->node),
 		       wu, esc(r->unit), uc_store_name(r->store), uc_impact_name(r->impact));
 		if (r->cert) {
@@ -92,18 +117,20 @@ static void print_text(const struct uc_inventory *inv)
 		}
 	}
 	printf("%zu certificate%s: %u valid, %u expiring, %u expired, %u unreadable",
-	       inv->nrecords, inv->nrecords == 1 ? "" : "s", inv->counts[UC_STATE_VALID],
-	       inv->counts[UC_STATE_EXPIRING], inv->counts[UC_STATE_EXPIRED],
-	       inv->counts[UC_STATE_UNREADABLE]);
-	unsigned bad = 0;
+	       n, n == 1 ? "" : "s", counts[UC_STATE_VALID], counts[UC_STATE_EXPIRING],
+	       counts[UC_STATE_EXPIRED], counts[UC_STATE_UNREADABLE]);
+	unsigned bad = 0, nsrc = 0;
 	for (size_t i = 0; i < inv->nsources; i++)
-		bad += !inv->sources[i].ok;
+		if (source_in_scope(&inv->sources[i], f->cluster, f->node, true)) {
+			nsrc++;
+			bad += !inv->sources[i].ok;
+		}
 	if (bad)
-		printf("; %u of %zu source%s unreadable", bad, inv->nsources,
-		       inv->nsources == 1 ? "" : "s");
+		printf("; %u of %u source%s unreadable", bad, nsrc, nsrc == 1 ? "" : "s");
 	printf("\n");
 	for (size_t i = 0; i < inv->nsources; i++)
-		if (!inv->sources[i].ok)
+		if (!inv->sources[i].ok &&
+		    source_in_scope(&inv->sources[i], f->cluster, f->node, true))
 			printf("source %s/%s %s %s: %s\n", esc(inv->sources[i].cluster),
 			       esc(inv->sources[i].node), uc_source_kind_name(inv->sources[i].kind),
 			       esc(inv->sources[i].location), esc(inv->sources[i].error));
@@ -113,27 +140,77 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "cluster", required_argument, NULL, 'C' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "state", required_argument, NULL, 's' },
+		{ "store", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct filter f = { 0 };
 	bool json = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return usage_error("scan: usage: uccert scan [--json]");
-		json = true;
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			f.cluster = optarg;
+			break;
+		case 'n':
+			f.node = optarg;
+			break;
+		case 's':
+			for (int k = 1; k <= UC_STATE_MAX; k++)
+				if (strcmp(optarg, uc_state_name((enum uc_state)k)) == 0)
+					f.state = (enum uc_state)k;
+			if (!f.state)
+				return usage_error("scan: --state %s: expected valid, expiring, expired or unreadable",
+						   optarg);
+			break;
+		case 'S':
+			f.store = strcmp(optarg, "own") == 0 ? UC_STORE_OWN
+				: strcmp(optarg, "trust") == 0 ? UC_STORE_TRUST : 0;
+			if (!f.store)
+				return usage_error("scan: --store %s: expected own or trust", optarg);
+			break;
+		default:
+			return usage_error("scan: " SCAN_USAGE);
+		}
 	}
 	if (optind < argc)
 		return usage_error("scan: unexpected argument '%s'", argv[optind]);
+	if (f.cluster || f.node) {
+		bool known = false;
+		for (size_t i = 0; i < cli->settings->nclusters; i++) {
+			const struct uc_cluster *cl = &cli->settings->clusters[i];
+			if (f.cluster && strcmp(cl->name, f.cluster) != 0)
+				continue;
+			for (size_t k = 0; k < cl->nnodes && !known; k++)
+				known = !f.node || strcmp(cl->nodes[k].name, f.node) == 0;
+			if (!f.node && f.cluster)
+				known = true;
+		}
+		if (!known && f.cluster && !f.node) {
+			char *names = cluster_names(cli->settings);
+			int rc = usage_error("scan: no cluster '%s' in %s (clusters: %s)", f.cluster,
+					     cli->config_path, names);
+			free(names);
+			return rc;
+		}
+		if (!known)
+			return usage_error("scan: no node '%s' in %s", f.node, cli->config_path);
+	}
 
 	struct uc_scanner *sc = uc_scanner_new();
 	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
 	uc_inventory_sort(inv);
 	if (json)
-		print_json(inv);
+		print_json(inv, &f);
 	else
-		print_text(inv);
-	int rc = sources_exit(inv, NULL, NULL, true);
+		print_text(inv, &f);
+	int rc = sources_exit(inv, f.cluster, f.node, true);
 	uc_inventory_free(inv);
 	uc_scanner_free(sc);
 	return rc;
