@@ -300,15 +300,15 @@ START_TEST(callmanager_restarts)
 
 	ck_assert_str_eq(actions_for(cm, R(14, 0, 0), TL),
 			 "node:set cert regen CallManager | node:Cisco CallManager | node:Cisco CTIManager | "
-			 "node:Cisco HAProxy | node:Cisco TVS | node:Cisco Tftp | phones:-");
+			 "node:Cisco HAProxy | node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert_str_eq(actions_for(cm, R(14, 0, 1), TL),
 			 "node:set cert regen CallManager | node:Cisco HAProxy | node:Cisco TVS | "
-			 "node:Cisco Tftp | phones:-");
+			 "node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert_str_eq(actions_for(cm, R(12, 5, 0), NS),
-			 "node:set cert regen CallManager | node:Cisco TVS | node:Cisco Tftp | phones:-");
+			 "node:set cert regen CallManager | node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert_str_eq(actions_for(ec, R(14, 0, 2), NS),
 			 "node:set cert regen CallManager-ECDSA | node:Cisco CallManager | node:Cisco HAProxy | "
-			 "node:Cisco TVS | node:Cisco Tftp | phones:-");
+			 "node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert(uc_step_for_unit("CallManager")->node_by_node);
 }
 END_TEST
@@ -370,7 +370,7 @@ START_TEST(capf_tvs_restarts)
 	ck_assert_str_eq(actions_for(capf->actions, R(12, 5, 0), TL),
 			 "node:set cert regen CAPF | all:Cisco TVS | all:Cisco Tftp | phones:-");
 	ck_assert_str_eq(actions_for(tvs->actions, R(15, 0, 0), TL),
-			 "node:set cert regen TVS | node:Cisco TVS | node:Cisco Tftp | phones:- | phones:-");
+			 "node:set cert regen TVS | node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:- | phones:-");
 	ck_assert(any_note(capf->notes, UC_NOTE_REMARK, "the documents differ"));
 	ck_assert(any_note(tvs->notes, UC_NOTE_WARNING, "TAC 214231 regenerates TVS last"));
 	ck_assert(any_note(tvs->notes, UC_NOTE_WARNING, "Security Guide 14SU2 says to regenerate"));

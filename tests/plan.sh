@@ -99,9 +99,12 @@ def impact(sid, ci=0):
 def where(a):
     return {"node": "N", "publisher": "P", "all-nodes": "A", "phones": "phones", "workstation": "pc"}[a["target"]]
 def seq(sid, ci=0):
-    # every action as WHERE:command (manual actions as WHERE:-), in order
+    # every action as WHERE:command (manual actions as WHERE:-), in order;
+    # the waits between nodes (utils service list) have their own checks
     out = []
     for a in step(sid, ci)["actions"]:
+        if a["command"] == "utils service list":
+            continue
         c = a["command"] or "-"
         c = c.replace("utils service restart ", "restart ").replace("set cert regen ", "regen ")
         out.append("%s@%s:%s" % (where(a), ",".join(n.replace("cucm-", "") for n in a["nodes"]), c))
@@ -386,7 +389,7 @@ check "text: numbered steps in order" assert_eq "Step 1. Regenerate CallManager|
 check "text: commands with node names" grep -q "1\.1  on cucm-pub: set cert regen CallManager" "$W/tl.txt"
 check "text: CTL update on the publisher" \
 	grep -q "3\.1  on the publisher cucm-pub: utils ctl update CTLFile" "$W/tl.txt"
-check "text: TVS one node after the other" assert_eq "4.1  on cucm-pub: set cert regen TVS|4.4  on cucm-sub1: set cert regen TVS" \
+check "text: TVS one node after the other" assert_eq "4.1  on cucm-pub: set cert regen TVS|4.5  on cucm-sub1: set cert regen TVS" \
 	"$(grep -o '4\.[0-9]  on [^:]*: set cert regen TVS' "$W/tl.txt" | paste -sd '|' -)"
 check "text: phase headings" assert_eq "PHASE 2 - CTL/ITL impact" "$(grep '^PHASE' "$W/tl.txt")"
 check "text: see and verify lines" assert_eq "4 4" \
@@ -607,5 +610,17 @@ check "runbook: no 'any time' above an expired certificate; it says now" assert_
 	"$(grep -c 'any time' "$W/sum.txt" || :) $(tr '\n' ' ' < "$W/sum.txt" | tr -s ' ' | grep -c 'EXPIRED: run these steps now' || :)"
 check "runbook: each certificate listed once (the CTL update names its steps)" assert_eq "1 1" \
 	"$(grep -c 'cucm-sub1 CallManager: ' "$W/sum.txt") $(grep -c 'For: *the certificates of steps 2, 3$' "$W/sum.txt")"
+
+check "runbook: before any CTL/ITL change, a DRS backup and the ITLRecovery precheck, on the publisher" \
+	assert_eq "P@pub:- | P@pub:utils disaster_recovery status backup | P@pub:show cert own ITLRecovery | P@pub:show itl" \
+	"$(q "$W/sum.json" '" | ".join("%s@%s:%s" % (where(a), ",".join(n.replace("cucm-", "") for n in a["nodes"]), a["command"] or "-") for a in phase("ctl-itl")["before"])')"
+check "runbook: the backup is named for what it is" assert_eq True \
+	"$(q "$W/sum.json" '"Disaster Recovery System" in phase("ctl-itl")["before"][0]["note"]')"
+check "runbook, text: the block sits above the first CTL/ITL step" assert_eq "  Before step 2 (nothing of this phase is changed yet):|B.1|B.4|Step 2." \
+	"$(sed -n '/^PHASE 2/,$p' "$W/sum.txt" | grep -o '^  Before step.*\|B\.[14]\|Step 2\.' | paste -sd '|' -)"
+check "runbook: between nodes, what to wait for and how to see it" assert_eq "cucm-sub1 True" \
+	"$(q "$W/sum.json" '" ".join(a["nodes"][0] + " " + str("registered again" in a["note"] and "Device Search" in a["note"]) for a in step("CallManager")["actions"] if a["command"] == "utils service list")')"
+check "runbook: no backup block without a CTL/ITL phase" assert_eq "[]" \
+	"$(q "$W/sum.json" 'str(phase("no-phone-impact")["before"])')"
 
 finish

@@ -348,10 +348,22 @@ static const char *action_releases(const struct uc_plan_cluster *pc,
 	return uc_release_range(d->from, d->until, buf, len);
 }
 
+static void text_action_at(const struct uc_plan_cluster *pc, const struct uc_plan_action *a,
+			   const char *label);
+
 static void text_action(const struct uc_plan_cluster *pc, const struct uc_plan_step *st,
 			size_t i)
 {
-	const struct uc_plan_action *a = &st->actions[i];
+	char label[32];
+
+	snprintf(label, sizeof label, "%u.%zu", st->number, i + 1);
+	text_action_at(pc, &st->actions[i], label);
+}
+
+/* One action, numbered `label` ("2.3", "B.1"). */
+static void text_action_at(const struct uc_plan_cluster *pc, const struct uc_plan_action *a,
+			   const char *label)
+{
 	char *nodes = node_list(a->nodes, a->nnodes);
 	char *where, *what, *first, range[64];
 	const char *rel = action_releases(pc, a->def, range, sizeof range);
@@ -383,8 +395,8 @@ static void text_action(const struct uc_plan_cluster *pc, const struct uc_plan_s
 		free(what);
 		what = marked;
 	}
-	int indent = snprintf(NULL, 0, "      %u.%zu  ", st->number, i + 1);
-	first = xasprintf("      %u.%zu  %s: ", st->number, i + 1, where);
+	int indent = snprintf(NULL, 0, "      %s  ", label);
+	first = xasprintf("      %s  %s: ", label, where);
 	wrap(first, indent + 2, what);
 	free(first);
 	free(what);
@@ -611,6 +623,15 @@ static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
 			for (size_t j = 0; j < ph->nremarks; j++)
 				wrap("  ", 2, ph->remarks[j]);
 			text_warnings(ph->warnings, ph->nwarnings, 2);
+			if (ph->nbefore && ph->nsteps) {
+				printf("\n  Before step %u (nothing of this phase is changed yet):\n",
+				       ph->steps[0].number);
+				for (size_t j = 0; j < ph->nbefore; j++) {
+					char label[32];
+					snprintf(label, sizeof label, "B.%zu", j + 1);
+					text_action_at(pc, &ph->before[j], label);
+				}
+			}
 			for (size_t j = 0; j < ph->nsteps; j++)
 				text_step(pc, &ph->steps[j]);
 		}
@@ -682,6 +703,31 @@ static void json_models(struct jsonw *w, const struct uc_plan_cluster *pc, enum 
 	jw_end_array(w);
 }
 
+static void json_actions(struct jsonw *w, const char *key, const struct uc_plan_action *v,
+			 size_t n)
+{
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct uc_plan_action *a = &v[i];
+		char range[64], rel[24];
+		jw_begin_object(w);
+		jw_kstring(w, "target", uc_target_name(a->def->target));
+		json_strings(w, "nodes", a->nodes, a->nnodes);
+		jw_kstring(w, "command", a->def->command);
+		jw_kstring(w, "note", a->def->note);
+		jw_key(w, "releases");
+		jw_begin_object(w);
+		jw_kstring(w, "from", a->def->from ? uc_release_text(a->def->from, rel, sizeof rel) : NULL);
+		jw_kstring(w, "until", a->def->until ? uc_release_text(a->def->until, rel, sizeof rel) : NULL);
+		jw_kstring(w, "text", a->def->from || a->def->until
+			   ? uc_release_range(a->def->from, a->def->until, range, sizeof range) : NULL);
+		jw_end_object(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 		      const struct uc_plan_step *st)
 {
@@ -710,26 +756,7 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 		json_cert(w, &st->certs[i], NULL);
 	jw_end_array(w);
 	json_strings(w, "preconditions", st->preconditions, st->npreconditions);
-	jw_key(w, "actions");
-	jw_begin_array(w);
-	for (size_t i = 0; i < st->nactions; i++) {
-		const struct uc_plan_action *a = &st->actions[i];
-		jw_begin_object(w);
-		jw_kstring(w, "target", uc_target_name(a->def->target));
-		json_strings(w, "nodes", a->nodes, a->nnodes);
-		jw_kstring(w, "command", a->def->command);
-		jw_kstring(w, "note", a->def->note);
-		char range[64], rel[24];
-		jw_key(w, "releases");
-		jw_begin_object(w);
-		jw_kstring(w, "from", a->def->from ? uc_release_text(a->def->from, rel, sizeof rel) : NULL);
-		jw_kstring(w, "until", a->def->until ? uc_release_text(a->def->until, rel, sizeof rel) : NULL);
-		jw_kstring(w, "text", a->def->from || a->def->until
-			   ? uc_release_range(a->def->from, a->def->until, range, sizeof range) : NULL);
-		jw_end_object(w);
-		jw_end_object(w);
-	}
-	jw_end_array(w);
+	json_actions(w, "actions", st->actions, st->nactions);
 	jw_kstring(w, "see", st->def->see);
 	jw_kstring(w, "verify", st->def->verify);
 	json_strings(w, "remarks", st->remarks, st->nremarks);
@@ -832,6 +859,7 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc,
 		jw_kstring(w, "title", ph->def->title);
 		json_strings(w, "remarks", ph->remarks, ph->nremarks);
 		json_strings(w, "warnings", ph->warnings, ph->nwarnings);
+		json_actions(w, "before", ph->before, ph->nbefore);
 		jw_key(w, "steps");
 		jw_begin_array(w);
 		for (size_t j = 0; j < ph->nsteps; j++)

@@ -351,6 +351,9 @@ static void free_cluster(struct uc_plan_cluster *pc)
 		struct uc_plan_phase *ph = &pc->phases[i];
 		for (size_t j = 0; j < ph->nsteps; j++)
 			free_step(&ph->steps[j]);
+		for (size_t j = 0; j < ph->nbefore; j++)
+			free(ph->before[j].nodes);
+		free(ph->before);
 		free(ph->steps);
 		free(ph->remarks);
 		free(ph->warnings);
@@ -499,6 +502,18 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 		} else {
 			add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
 				  &ph->warnings, &ph->nwarnings);
+		}
+		if (ph->def->before) {
+			struct uc_plan_step tmp = { 0 };
+			bool *none = xcalloc(c->nnodes ? c->nnodes : 1, sizeof *none);
+			bool *touched = xcalloc(c->nnodes ? c->nnodes : 1, sizeof *touched);
+			for (const struct uc_action_def *a = ph->def->before; a->target; a++)
+				if (action_applies(a, &x))
+					add_action(&tmp, c, a, none, -1, touched);
+			ph->before = tmp.actions;
+			ph->nbefore = tmp.nactions;
+			free(none);
+			free(touched);
 		}
 		const char *adj = uc_mode_adjustment(c->security_mode);
 		if (ph->def->phase == UC_PHASE_CTL_ITL && adj)

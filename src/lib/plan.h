@@ -59,6 +59,8 @@ struct uc_plan_step {
 
 struct uc_plan_phase {
 	const struct uc_phase_def *def;
+	struct uc_plan_action *before;	/* before its first step */
+	size_t nbefore;
 	const char **remarks, **warnings;
 	size_t nremarks, nwarnings;
 	struct uc_plan_step *steps;

@@ -283,6 +283,7 @@ IMP_ACTIONS(cup_xmpp_s2s_ecdsa_actions, "cup-xmpp-s2s-ECDSA");
  * CallManager and HAProxy). [TAC] "CallManager Certificate" adds TVS and
  * TFTP restarts and phone resets, which the Security Guide does not list. */
 #define TAC_TVS "TAC 214231 restarts it; the Security Guide 14SU2 lists no TVS restart"
+#define WAIT_NODE "before the next node: every service of this node shows STARTED again, and its phones have registered again (RTMT: Voice/Video > Device > Device Search, status Registered)"
 #define TAC_TFTP TFTP_NODES "; TAC 214231 restarts it, the Security Guide 14SU2 does not"
 #define TAC_RESET "Reset the phones (TAC 214231; the Security Guide 14SU2 names no reset)."
 static const struct uc_action_def callmanager_actions[] = {
@@ -292,6 +293,9 @@ static const struct uc_action_def callmanager_actions[] = {
 	{ NODE, RESTART "Cisco HAProxy", NULL, ANY, R14, 0 },
 	{ NODE, RESTART "Cisco TVS", TAC_TVS, ANY, 0, 0 },
 	{ NODE, RESTART "Cisco Tftp", TAC_TFTP, ANY, 0, 0 },
+	/* [CLI] utils service list; RTMT Administration Guide, "Device
+	 * Search": what "one node after the other" waits for */
+	{ NODE, "utils service list", WAIT_NODE, ANY, 0, 0 },
 	{ PHONES, NULL, TAC_RESET, ANY, 0, 0 },
 	{ 0 },
 };
@@ -302,6 +306,9 @@ static const struct uc_action_def callmanager_ecdsa_actions[] = {
 	{ NODE, RESTART "Cisco HAProxy", NULL, ANY, R14, 0 },
 	{ NODE, RESTART "Cisco TVS", TAC_TVS, ANY, 0, 0 },
 	{ NODE, RESTART "Cisco Tftp", TAC_TFTP, ANY, 0, 0 },
+	/* [CLI] utils service list; RTMT Administration Guide, "Device
+	 * Search": what "one node after the other" waits for */
+	{ NODE, "utils service list", WAIT_NODE, ANY, 0, 0 },
 	{ PHONES, NULL, TAC_RESET, ANY, 0, 0 },
 	{ 0 },
 };
@@ -372,6 +379,9 @@ static const struct uc_action_def tvs_actions[] = {
 	{ NODE, "set cert regen TVS", "one node after the other", ANY, 0, 0 },
 	{ NODE, RESTART "Cisco TVS", TAC_TVS, ANY, 0, 0 },
 	{ NODE, RESTART "Cisco Tftp", TAC_TFTP, ANY, 0, 0 },
+	/* [CLI] utils service list; RTMT Administration Guide, "Device
+	 * Search": what "one node after the other" waits for */
+	{ NODE, "utils service list", WAIT_NODE, ANY, 0, 0 },
 	{ PHONES, NULL, TAC_RESET, ANY, 0, 0 },
 	{ PHONES, NULL, "Verify that the phones received the new ITL.", ANY, 0, 0 },
 	{ 0 },
@@ -560,9 +570,22 @@ static const struct uc_note_def phase2_notes[] = {
 	{ 0 },
 };
 
+/* Before the first step of the CTL/ITL phase. TAC 117598 ("ITL
+ * Enhancements in 10.0(1)"): restoring a DRS backup is a way back to trust
+ * files the phones still accept, and the backup holds the ITLRecovery
+ * key; "show itl" shows the current signer. [CLI] utils disaster_recovery
+ * status backup; show cert own. */
+static const struct uc_action_def phase2_before[] = {
+	{ PUB, NULL, "Back up the cluster with the Disaster Recovery System (Backup > Manual Backup) and wait until it has completed: restoring it is the way back to trust files the phones still accept (TAC 117598).", ANY, 0, 0 },
+	{ PUB, "utils disaster_recovery status backup", "the backup completed (SUCCESS) for every node", ANY, 0, 0 },
+	{ PUB, "show cert own ITLRecovery", "not expired: phones fall back on it if CallManager or TVS changes go wrong; an expiring one has its own step above CallManager", CUCM_ONLY, 0, 0 },
+	{ PUB, "show itl", "the ITL is signed by that ITLRecovery certificate", CUCM_ONLY, 0, 0 },
+	{ 0 },
+};
+
 static const struct uc_phase_def phases[] = {
-	{ UC_PHASE_NO_PHONE_IMPACT, "no-phone-impact", "No phone impact", phase1_notes },
-	{ UC_PHASE_CTL_ITL, "ctl-itl", "CTL/ITL impact", phase2_notes },
+	{ UC_PHASE_NO_PHONE_IMPACT, "no-phone-impact", "No phone impact", phase1_notes, NULL },
+	{ UC_PHASE_CTL_ITL, "ctl-itl", "CTL/ITL impact", phase2_notes, phase2_before },
 };
 
 const struct uc_phase_def *uc_phase_def(enum uc_phase phase)

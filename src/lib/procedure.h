@@ -148,6 +148,9 @@ struct uc_phase_def {
 	const char *id;		/* "no-phone-impact", "ctl-itl" */
 	const char *title;
 	const struct uc_note_def *notes;	/* conditions as for steps */
+	const struct uc_action_def *before;	/* before its first step (a
+						 * backup, prechecks); NULL or
+						 * ends with target 0 */
 };
 const struct uc_phase_def *uc_phase_def(enum uc_phase phase);
 /* Phase-2 warning for a security mode whose steps differ from the USB-token
