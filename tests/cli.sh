@@ -184,4 +184,20 @@ check "--now with a date alone is midnight UTC" has out " 100  valid "
 run -q -c "$W/uccert.conf" --now 2027-01-01 scan --json
 check "--now 2027-01-01 is 2027-01-01T00:00:00Z" has out '"days_left": 100'
 
+# ---- scan fits the terminal; --wide shows everything ------------------------
+mkdir -p "$W/fq/tomcat-trust"
+mint -o "$W/fq/tomcat-trust/Example_Enterprise_Issuing_CA_2_7a2b.pem" --now $NOW --not-after +30d \
+	--subject "/C=US/O=Example Enterprise Holdings Incorporated/OU=Unified Communications/CN=Example Enterprise Issuing CA 2"
+write_config "$W/fq.conf" headquarters "cucm-pub.example.com:publisher:$W/fq"
+COLUMNS=80 "$UCCERT" -q -c "$W/fq.conf" --now $NOW scan > "$W/fq80" || :
+check "scan at 80 columns: no line longer than 80" assert_eq 0 "$(awk 'length > 80' "$W/fq80" | wc -l)"
+check "scan at 80 columns, FQDN node: cluster, node, unit, days and state kept" \
+	grep -q '^headquarters  cucm-pub.example.com  tomcat-trust  *30  expiring' "$W/fq80"
+COLUMNS=160 "$UCCERT" -q -c "$W/fq.conf" --now $NOW scan > "$W/fq160" || :
+check "scan at 160 columns: FILE shown, the subject cut with ..." assert_eq "1 1 0" \
+	"$(grep -c 'FILE' "$W/fq160") $(grep -c 'Example_Enterprise_Issuing_CA_2_7a2b.pem  CN=Example.*\.\.\.$' "$W/fq160") $(awk 'length > 160' "$W/fq160" | wc -l)"
+COLUMNS=80 "$UCCERT" -q -c "$W/fq.conf" --now $NOW scan --wide > "$W/fqwide" || :
+check "scan --wide: every column, the subject in full, notAfter to the second" assert_eq "1 1" \
+	"$(grep -c '^CLUSTER .*STORE  IMPACT .*NOT_AFTER .*FILE .*SUBJECT$' "$W/fqwide") $(grep -c 'T00:00:00Z  Example_Enterprise_Issuing_CA_2_7a2b.pem  CN=Example Enterprise Issuing CA 2,OU=Unified Communications,O=Example Enterprise Holdings Incorporated,C=US$' "$W/fqwide")"
+
 finish
