@@ -754,8 +754,11 @@ static void scan_api(struct build *b, size_t ci, size_t ni)
 {
 	const struct uc_settings *s = b->settings;
 	const struct uc_node *nd = &s->clusters[ci].nodes[ni];
-	struct uc_api_source src = { nd->api->url, nd->api->credentials, nd->api->ca_file,
-				     nd->api->insecure, s->api_timeout };
+	struct uc_api_source src = { .url = nd->api->url,
+				     .credentials_file = nd->api->credentials,
+				     .credentials_group = s->credentials_group,
+				     .ca_file = nd->api->ca_file, .insecure = nd->api->insecure,
+				     .timeout_s = s->api_timeout };
 	struct uc_api_result r;
 
 	if (uc_api_fetch(&src, &r) < 0) {

@@ -758,7 +758,8 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
 		"agentx", "cleanup", "user", "probe_timeout", "probe_concurrency",
-		"api_timeout", "stale_after", "notify_rate", "notify_inflight", NULL };
+		"api_timeout", "stale_after", "notify_rate", "notify_inflight",
+		"credentials_group", NULL };
 	struct loader ld_ = { .path = path, .diag = diag }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
@@ -839,6 +840,8 @@ struct uc_settings *uc_settings_load(const char *path, struct uc_diag *diag)
 	get_int(ld, root, "stale_after", 0, 3650, &s->stale_after);
 	if ((v = get_string(ld, root, "user", false, NULL)))
 		s->user = xstrdup(v);
+	if ((v = get_string(ld, root, "credentials_group", false, NULL)))
+		s->credentials_group = xstrdup(v);
 	load_groups(ld, root, s);
 	if (!s->quarantine_dir)
 		s->quarantine_dir = xasprintf("%s/quarantine", s->state_dir);
@@ -905,6 +908,7 @@ void uc_settings_free(struct uc_settings *s)
 	free(s->reminder_days);
 	free(s->state_dir);
 	free(s->user);
+	free(s->credentials_group);
 	free(s->agentx_socket);
 	free(s->quarantine_dir);
 	free(s->path);
