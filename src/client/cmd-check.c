@@ -7,7 +7,10 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,13 +31,16 @@ static const char *const status_names[] = { "OK", "WARNING", "CRITICAL", "UNKNOW
 #define CRITICAL_DEFAULT 30	/* days; documented in uccert(1) */
 #define MAX_DAYS 36500
 #define SHOWN 3			/* problems named on the status line */
-#define CHECK_USAGE "usage: uccert check [--warning DAYS] [--critical DAYS] [--cluster NAME] [--node NAME]"
+#define CHECK_USAGE "usage: uccert check [-w DAYS] [-c DAYS] [-t SECONDS] [--cluster NAME] [--node NAME] [--own-only] [--exclude PATTERN]..."
 
 struct check {
 	const struct uc_settings *s;
 	const struct uc_inventory *inv;
 	const char *cluster;	/* the scope; NULL: every cluster */
 	const char *node;	/* ... and node; NULL: every node */
+	bool own_only;		/* identity certificates only */
+	const char *exclude[32];	/* fnmatch patterns on path and node/unit/file */
+	size_t nexclude;
 	int warning;		/* -1: the threshold of each impact class */
 	int critical;
 	bool name_clusters;	/* more than one cluster in scope */
@@ -117,6 +123,22 @@ static bool in_scope(const struct check *ck, const char *cluster, const char *no
 	       (!ck->node || !node || strcmp(ck->node, node) == 0);
 }
 
+/* Whether a certificate counts: in scope, not excluded, own if asked. */
+static bool counted(const struct check *ck, const struct uc_record *r)
+{
+	if (!in_scope(ck, r->cluster, r->node) || (ck->own_only && r->store != UC_STORE_OWN))
+		return false;
+	for (size_t i = 0; i < ck->nexclude; i++) {
+		char *short_name = xasprintf("%s/%s/%s", r->node, r->unit, r->file ? r->file : "");
+		bool hit = fnmatch(ck->exclude[i], r->source, 0) == 0 ||
+			   fnmatch(ck->exclude[i], short_name, 0) == 0;
+		free(short_name);
+		if (hit)
+			return false;
+	}
+	return true;
+}
+
 static int warning_days(const struct check *ck, enum uc_impact impact)
 {
 	return ck->warning >= 0 ? ck->warning : uc_settings_threshold(ck->s, impact);
@@ -186,15 +208,26 @@ static void put_source(struct sbuf *b, const struct uc_source *src)
 	put_clean(b, src->error ? src->error : "unreadable");
 }
 
-/* The problem certificates worst first: critical, then warning, each in
- * inventory order (days left, unreadable last). Start with *pos = 0; returns
- * the index of the next record, or SIZE_MAX at the end. */
+/* What matters first among equally rated certificates: own ones with
+ * CTL/ITL impact, then other own ones, then trust certificates. */
+static int weight(const struct uc_record *r)
+{
+	if (r->store != UC_STORE_OWN)
+		return 2;
+	return r->impact == UC_IMPACT_CTL_ITL ? 0 : 1;
+}
+
+/* The problem certificates worst first: critical, then warning; within
+ * each, own CTL/ITL, other own, then trust, each in inventory order (days
+ * left, unreadable last). Start with *pos = 0; returns the index of the
+ * next record, or SIZE_MAX at the end. */
 static size_t next_problem(const struct check *ck, size_t *pos)
 {
 	size_t n = ck->inv->nrecords;
-	for (; *pos < 2 * n; (*pos)++) {
-		size_t i = *pos % n;
-		if (ck->rated[i] == (*pos < n ? ST_CRITICAL : ST_WARNING)) {
+	for (; *pos < 6 * n; (*pos)++) {
+		size_t i = *pos % n, pass = *pos / n;
+		if (ck->rated[i] == (pass < 3 ? ST_CRITICAL : ST_WARNING) &&
+		    weight(&ck->inv->records[i]) == (int)(pass % 3)) {
 			(*pos)++;
 			return i;
 		}
@@ -205,7 +238,8 @@ static size_t next_problem(const struct check *ck, size_t *pos)
 /* "<part>'days_min'=N;W;C 'valid'=N ..." in the plugin guidelines' range
  * syntax: "91:" alerts below 91, i.e. at 90 days or fewer. */
 static void put_perfdata(struct sbuf *b, const struct check *ck, bool have_min,
-			 long long days_min, const unsigned counts[], unsigned source_errors)
+			 long long days_min, const unsigned counts[], unsigned source_errors,
+			 const struct uc_record *own, const struct uc_record *trust)
 {
 	int w = ck->warning >= 0 ? ck->warning : ck->s->threshold_days;
 	sbuf_puts(b, " | 'days_min'=");
@@ -217,6 +251,18 @@ static void put_perfdata(struct sbuf *b, const struct check *ck, bool have_min,
 	sbuf_printf(b, " 'valid'=%u 'expiring'=%u 'expired'=%u 'unreadable'=%u 'source_errors'=%u",
 		    counts[UC_STATE_VALID], counts[UC_STATE_EXPIRING],
 		    counts[UC_STATE_EXPIRED], counts[UC_STATE_UNREADABLE], source_errors);
+	/* own and trust apart: an expired trust certificate awaiting cleanup
+	 * must not hide the identity certificate that expires next */
+	sbuf_puts(b, " 'days_min_own'=");
+	if (own)
+		sbuf_printf(b, "%lld", (long long)own->days_left);
+	else
+		sbuf_putc(b, 'U');
+	sbuf_puts(b, " 'days_min_trust'=");
+	if (trust)
+		sbuf_printf(b, "%lld", (long long)trust->days_left);
+	else
+		sbuf_putc(b, 'U');
 }
 
 /* Long output: one line per problem certificate, then per broken source. */
@@ -267,20 +313,23 @@ static int evaluate(struct check *ck)
 	unsigned counts[UC_STATE_MAX + 1] = { 0 };
 	unsigned ncerts = 0, ncrit = 0, nwarn = 0;
 	unsigned nsources = 0, nbroken = 0;
-	const struct uc_record *soonest = NULL;
+	const struct uc_record *soonest = NULL, *own = NULL, *trust = NULL;
 	enum status st = ST_OK;
 
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
 		enum uc_state state;
 		ck->rated[i] = ST_UNKNOWN;
-		if (!in_scope(ck, r->cluster, r->node))
+		if (!counted(ck, r))
 			continue;
 		ck->rated[i] = rate(ck, r, &state);
 		counts[state]++;
 		ncerts++;
 		if (r->cert && (!soonest || r->days_left < soonest->days_left))
 			soonest = r;
+		const struct uc_record **m = r->store == UC_STORE_OWN ? &own : &trust;
+		if (r->cert && (!*m || r->days_left < (*m)->days_left))
+			*m = r;
 		if (ck->rated[i] == ST_CRITICAL)
 			ncrit++;
 		else if (ck->rated[i] == ST_WARNING && r->cert)
@@ -345,10 +394,23 @@ static int evaluate(struct check *ck)
 			sbuf_printf(&b, " and %u more", nbroken - SHOWN);
 	}
 	put_perfdata(&b, ck, soonest != NULL, soonest ? (long long)soonest->days_left : 0,
-		     counts, nbroken);
+		     counts, nbroken, own, trust);
 	print_line(&b);
 	print_details(ck, st == ST_UNKNOWN ? ST_UNKNOWN : ST_WARNING);
 	return st;
+}
+
+/* -t: the monitoring-plugins timeout. The line is built before the alarm
+ * can fire; the handler only writes it and exits UNKNOWN. */
+static char timeout_line[128];
+static size_t timeout_len;
+
+static void on_timeout(int sig)
+{
+	(void)sig;
+	ssize_t n = write(STDOUT_FILENO, timeout_line, timeout_len);
+	(void)n;
+	_exit(ST_UNKNOWN);
 }
 
 int cmd_check(struct cli *cli, int argc, char **argv)
@@ -358,6 +420,9 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		{ "critical", required_argument, NULL, 'c' },
 		{ "cluster", required_argument, NULL, 'C' },
 		{ "node", required_argument, NULL, 'n' },
+		{ "own-only", no_argument, NULL, 'o' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -365,7 +430,9 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 	char msg[256];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "w:c:h", opts, NULL)) != -1) {
+	int timeout = 0;
+
+	while ((c = getopt_long(argc, argv, "w:c:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 		case 'c':
@@ -381,14 +448,37 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		case 'n':
 			ck.node = optarg;
 			break;
+		case 'o':
+			ck.own_only = true;
+			break;
+		case 'x':
+			if (ck.nexclude == sizeof ck.exclude / sizeof ck.exclude[0])
+				return usage_unknown("--exclude: at most 32 patterns");
+			ck.exclude[ck.nexclude++] = optarg;
+			break;
+		case 't': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 3600) {
+				snprintf(msg, sizeof msg, "-t %s: expected seconds, 1-3600", optarg);
+				return usage_unknown(msg);
+			}
+			timeout = (int)v;
+			break;
+		}
 		case 'h':	/* asked for: not a plugin status */
 			printf("%s\n"
 			       "  -w, --warning DAYS  WARNING at DAYS left or fewer (default: the threshold\n"
 			       "                      of each impact class)\n"
 			       "  -c, --critical DAYS CRITICAL at DAYS left or fewer (default %d); a\n"
 			       "                      ctl-itl certificate is CRITICAL at the warning threshold\n"
+			       "  -t, --timeout SECONDS  UNKNOWN when the check takes longer\n"
 			       "      --cluster NAME  only this cluster\n"
 			       "      --node NAME     only this node\n"
+			       "      --own-only      identity certificates only, no trust certificates\n"
+			       "      --exclude PATTERN  leave out certificates whose path or\n"
+			       "                      node/unit/file matches (fnmatch; repeatable)\n"
 			       "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. See uccert(1).\n",
 			       CHECK_USAGE, CRITICAL_DEFAULT);
 			return 0;
@@ -404,6 +494,13 @@ int cmd_check(struct cli *cli, int argc, char **argv)
 		snprintf(msg, sizeof msg, "--warning %d is below --critical %d", ck.warning,
 			 ck.critical);
 		return usage_unknown(msg);
+	}
+	if (timeout) {
+		int n = snprintf(timeout_line, sizeof timeout_line,
+				 "UCCERT UNKNOWN - no answer within %d seconds (-t)\n", timeout);
+		timeout_len = n > 0 && (size_t)n < sizeof timeout_line ? (size_t)n : 0;
+		signal(SIGALRM, on_timeout);
+		alarm((unsigned)timeout);
 	}
 	if (!cli->settings)
 		return config_unknown(cli->config_path);
