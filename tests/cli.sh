@@ -200,4 +200,12 @@ COLUMNS=80 "$UCCERT" -q -c "$W/fq.conf" --now $NOW scan --wide > "$W/fqwide" || 
 check "scan --wide: every column, the subject in full, notAfter to the second" assert_eq "1 1" \
 	"$(grep -c '^CLUSTER .*STORE  IMPACT .*NOT_AFTER .*FILE .*SUBJECT$' "$W/fqwide") $(grep -c 'T00:00:00Z  Example_Enterprise_Issuing_CA_2_7a2b.pem  CN=Example Enterprise Issuing CA 2,OU=Unified Communications,O=Example Enterprise Holdings Incorporated,C=US$' "$W/fqwide")"
 
+# ---- a source error is printed once -----------------------------------------
+run -c "$W/some.conf" --now $NOW scan
+check "scan: the unreadable cert_dir on stdout once, not again on stderr" assert_eq "1 0" \
+	"$(grep -c "gone" "$W/out") $(grep -c "gone" "$W/err" || :)"
+run -c "$W/some.conf" --now $NOW plan
+check "plan: the unreadable cert_dir in the report, not again on stderr" assert_eq "0" \
+	"$(grep -c "gone" "$W/err" || :)"
+
 finish

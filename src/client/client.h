@@ -14,6 +14,7 @@
 #define EXIT_USAGE 64
 
 struct uc_inventory;
+struct uc_scanner;
 struct uc_source;
 
 struct cli {
@@ -42,6 +43,11 @@ bool source_in_scope(const struct uc_source *src, const char *cluster,
  * not, EXIT_NO_SOURCE when none was (and there was one at least). */
 int sources_exit(const struct uc_inventory *inv, const char *cluster,
 		 const char *node, bool tls);
+
+/* uc_scan for a report that prints every source error in its output:
+ * they are not logged to stderr as well. */
+struct uc_inventory *scan_for_report(struct uc_scanner *sc, const struct uc_settings *s,
+				     int64_t now);
 
 /* "hq, branch": the configured cluster names, for "no such cluster"
  * messages. malloc'd. */

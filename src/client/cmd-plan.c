@@ -970,7 +970,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 
 	struct uc_scanner *sc = uc_scanner_new();
-	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
+	struct uc_inventory *inv = scan_for_report(sc, cli->settings, cli->now);
 	struct uc_plan *p = uc_plan_build(inv, cli->settings, within, cluster);
 	if (json)
 		print_json(p, inv, cluster);

@@ -332,7 +332,7 @@ int cmd_scan(struct cli *cli, int argc, char **argv)
 	}
 
 	struct uc_scanner *sc = uc_scanner_new();
-	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
+	struct uc_inventory *inv = scan_for_report(sc, cli->settings, cli->now);
 	uc_inventory_sort(inv);
 	if (json)
 		print_json(inv, &f);

@@ -109,6 +109,23 @@ char *cluster_names(const struct uc_settings *s)
 	return sbuf_take(&b);
 }
 
+/* The library logs a source it cannot read at LOG_ERR; a report that
+ * prints every source error itself shows each once, on stdout. */
+static void without_source_errors(int priority, const char *msg)
+{
+	if (priority != LOG_ERR)
+		fprintf(stderr, "uccert: %s\n", msg);
+}
+
+struct uc_inventory *scan_for_report(struct uc_scanner *sc, const struct uc_settings *s,
+				     int64_t now)
+{
+	uc_log_set_handler(without_source_errors);
+	struct uc_inventory *inv = uc_scan(sc, s, now);
+	uc_log_set_handler(NULL);
+	return inv;
+}
+
 static int load_settings(struct cli *cli)
 {
 	cli->settings = uc_settings_load_logged(cli->config_path);
