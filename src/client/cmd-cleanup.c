@@ -465,9 +465,14 @@ static void print_text(const struct report *r)
 		if (it->verdict != UC_CLEANUP_CANDIDATE)
 			continue;
 		print_where(it);
-		if (!r->apply)
-			printf("  %s  [%s]\n", esc(it->reason), esc(it->ncerts ? it->certs[0].subject : ""));
-		else if (it->status == UC_CLEANUP_MOVED)
+		if (!r->apply) {
+			/* the why on its own lines: the first stays short */
+			char *why = xasprintf("%s: %s", it->reason,
+					      it->ncerts ? it->certs[0].subject : "");
+			putchar('\n');
+			print_wrapped(6, why);
+			free(why);
+		} else if (it->status == UC_CLEANUP_MOVED)
 			printf("  moved to %s%s%s\n", esc(it->quarantine_path),
 			       it->error ? ": " : "", esc(it->error ? it->error : ""));
 		else
