@@ -14,7 +14,9 @@ mint -o "$C/pub/CallManager/CallManager.der" --der --now $NOW --not-after +200d 
 mint -o "$C/pub/tomcat-trust/old-ca.pem" --now $NOW --not-after -3d --cn "Old CA, Inc" --ca
 mint -o "$C/pub/tomcat-trust/root.pem" --now $NOW --not-after +3000d --cn "Root CA" --ca
 mint -o "$C/pub/ipsec-trust/pub.pem" --now $NOW --not-after +700d --cn pub
-mint -o "$C/sub/tomcat/tomcat.pem" --now $NOW --not-after +10d --cn sub.example.com
+# a CA-signed tomcat: its renewal starts with a CSR, never a regeneration
+mint -o "$W/ca.pem" --key "$W/ca.key" --key-type ec256 --now $NOW --not-after +3000d --cn "Example Issuing CA" --ca
+mint -o "$C/sub/tomcat/tomcat.pem" --issuer-cert "$W/ca.pem" --issuer-key "$W/ca.key" --now $NOW --not-after +10d --cn sub.example.com
 mint -o "$C/sub/CallManager-trust/a.pem" --now $NOW --not-after +89d --cn a
 mint -o "$C/sub/CallManager-trust/b.pem" --now $NOW --not-after +91d --cn b
 mint -o "$C/sub/Foo-trust/x.pem" --now $NOW --not-after +400d --cn unknown-unit
@@ -72,7 +74,8 @@ for rec in scan:
         "12": rec["days_left"] if rec["days_left"] is not None else 0,
         "13": state[rec["state"]], "14": rec["sha256"] or "0" * 64,
         "15": rec["source"],
-        "16": "set cert regen " + rec["unit"] if rec["store"] == "own" and rec["impact"] != "unknown" else "",
+        "16": ("set csr gen " if rec["subject"] and rec["issuer"] != rec["subject"] else "set cert regen ")
+              + rec["unit"] if rec["store"] == "own" and rec["impact"] != "unknown" else "",
     }
     got = {
         "2": s(r["2"]), "3": s(r["3"]), "4": s(r["4"]), "5": r["5"], "6": r["6"],

@@ -2,7 +2,8 @@
  * api-driver - fetch one certificate snapshot through the CUCM certificate
  * REST API client (src/lib/certapi.c) and print what it returned.
  *
- *   api-driver [--ca-file F] [--insecure] [--timeout S] URL CREDENTIALS_FILE
+ *   api-driver [--ca-file F] [--insecure] [--timeout S] [--credentials-group G]
+ *              URL CREDENTIALS_FILE
  *
  * On success, one line per certificate (tab-separated):
  *   unit  own|trust  filename  subject  sha256
@@ -24,7 +25,7 @@
 
 static void usage(void)
 {
-	fputs("usage: api-driver [--ca-file F] [--insecure] [--timeout S] URL CREDENTIALS_FILE\n",
+	fputs("usage: api-driver [--ca-file F] [--insecure] [--timeout S] [--credentials-group G] URL CREDENTIALS_FILE\n",
 	      stderr);
 	exit(2);
 }
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "credentials-group", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct uc_api_source src = { 0 };
@@ -46,6 +48,7 @@ int main(int argc, char **argv)
 		case 'c': src.ca_file = optarg; break;
 		case 'k': src.insecure = true; break;
 		case 't': src.timeout_s = atoi(optarg); break;
+		case 'g': src.credentials_group = optarg; break;
 		default: usage();
 		}
 	}

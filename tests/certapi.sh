@@ -153,6 +153,36 @@ if [ "$ME" -eq 0 ]; then
 	check "credentials file owned by another uid refused" \
 		failed credother "credentials file $W/cred-other: owned by uid 65534, must be 0600 or stricter and owned by uid 0"
 fi
+# shared with a group (credentials_group): 0640, that group, never more
+MYGROUP=$(id -gn)
+OTHERGROUP=$(getent group nogroup > /dev/null && echo nogroup || echo daemon)
+run grp640 --credentials-group "$MYGROUP" --ca-file "$W/ca.pem" "$URL" "$W/cred-0640"
+check "credentials_group: a 0640 file of that group accepted" succeeded grp640
+run grp644 --credentials-group "$MYGROUP" --ca-file "$W/ca.pem" "$URL" "$W/cred-0644"
+check "credentials_group: world-readable still refused" \
+	failed grp644 "credentials file $W/cred-0644: mode 0644 group $(id -g), must be 0640 or stricter with group $MYGROUP (credentials_group), never world-readable"
+printf '%s:%s\n' "$APIUSER" "$PASSWORD" > "$W/cred-0660"
+chmod 0660 "$W/cred-0660"
+run grp660 --credentials-group "$MYGROUP" --ca-file "$W/ca.pem" "$URL" "$W/cred-0660"
+check "credentials_group: group-writable refused" failed grp660 \
+	"credentials file $W/cred-0660: mode 0660 group $(id -g), must be 0640 or stricter with group $MYGROUP (credentials_group), never world-readable"
+run grpother --credentials-group "$OTHERGROUP" --ca-file "$W/ca.pem" "$URL" "$W/cred-0640"
+check "credentials_group: 0640 of another group refused" \
+	failed grpother "credentials file $W/cred-0640: mode 0640 group $(id -g), must be 0640 or stricter with group $OTHERGROUP (credentials_group), never world-readable"
+run grplink --credentials-group "$MYGROUP" --ca-file "$W/ca.pem" "$URL" "$W/cred-link"
+check "credentials_group: a symbolic link still refused" \
+	failed grplink "credentials file $W/cred-link: is a symbolic link (name the file itself)"
+run grpnone --credentials-group no-such-group-here --ca-file "$W/ca.pem" "$URL" "$W/cred-0640"
+check "credentials_group that does not exist: named" \
+	failed grpnone "credentials file $W/cred-0640: credentials_group \"no-such-group-here\" does not exist"
+if [ "$ME" -eq 0 ]; then
+	# the daemon's user owns it, the monitoring user reads it through the group
+	cp "$CRED" "$W/cred-shared"
+	chown 65534:0 "$W/cred-shared"
+	chmod 0640 "$W/cred-shared"
+	run grpshared --credentials-group "$(getent group 0 | cut -d: -f1)" --ca-file "$W/ca.pem" "$URL" "$W/cred-shared"
+	check "credentials_group: another user's 0640 file, read as a member of its group" succeeded grpshared
+fi
 run cred400 --ca-file "$W/ca.pem" "$URL" "$W/cred-0400"
 check "credentials file 0400 without a newline accepted" succeeded cred400
 run crlf --ca-file "$W/ca.pem" "$URL" "$W/cred-crlf"

@@ -47,7 +47,7 @@ lines() { wc -l < "$1" | tr -d ' '; }
 perf() { printf '%s\n' "$OUT" | sed -n 's/^[^|]*| //p'; }
 # the status line is "UCCERT <STATE> - <summary> | <perfdata>", no other '|'
 well_formed() {
-	printf '%s\n' "$OUT" | grep -Eq "^UCCERT $1 - [^|]+ \| 'days_min'=(-?[0-9]+|U);[0-9]+:;[0-9]+: 'valid'=[0-9]+ 'expiring'=[0-9]+ 'expired'=[0-9]+ 'unreadable'=[0-9]+ 'source_errors'=[0-9]+\$" \
+	printf '%s\n' "$OUT" | grep -Eq "^UCCERT $1 - [^|]+ \| 'days_min'=(-?[0-9]+|U);[0-9]+:;[0-9]+: 'valid'=[0-9]+ 'expiring'=[0-9]+ 'expired'=[0-9]+ 'unreadable'=[0-9]+ 'source_errors'=[0-9]+ 'days_min_own'=(-?[0-9]+|U) 'days_min_trust'=(-?[0-9]+|U)\$" \
 		&& [ "$(tail -n +2 "$W/$2.out" | grep -c '|')" = 0 ]
 }
 
@@ -60,9 +60,9 @@ run ok "$W/ok.conf"
 check "OK: exit 0" assert_eq 0 "$RC"
 check "OK: status line format" well_formed OK ok
 check "OK: summary names the soonest" \
-	assert_eq "UCCERT OK - 6 certificates, none due; soonest cucm-pub tomcat 400 days" "${OUT%% |*}"
+	assert_eq "UCCERT OK - 6 certificates, none expiring; soonest cucm-pub tomcat 400 days" "${OUT%% |*}"
 check "OK: perfdata, default thresholds 90 and 30 as ranges" \
-	assert_eq "'days_min'=400;91:;31: 'valid'=6 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=0" "$(perf)"
+	assert_eq "'days_min'=400;91:;31: 'valid'=6 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=0 'days_min_own'=400 'days_min_trust'=1000" "$(perf)"
 check "OK: one line, nothing on stderr" assert_eq "1:" "$(lines "$W/ok.out"):$(cat "$W/ok.err")"
 
 # ---- 1 WARNING: one none-impact certificate inside the warning threshold ---------
@@ -81,9 +81,9 @@ check "WARNING: summary names node, unit and days" \
 check "WARNING: days_min is floor((notAfter - now) / 1 day)" \
 	assert_eq "'days_min'=$(((NA - NOW_EPOCH) / DAY));91:;31:" "$(perf | cut -d' ' -f1)"
 check "WARNING: counts per state" \
-	assert_eq "'valid'=3 'expiring'=1 'expired'=0 'unreadable'=0 'source_errors'=0" "$(perf | cut -d' ' -f2-)"
+	assert_eq "'valid'=3 'expiring'=1 'expired'=0 'unreadable'=0 'source_errors'=0 'days_min_own'=60 'days_min_trust'=1000" "$(perf | cut -d' ' -f2-)"
 check "WARNING: long output names the file" \
-	has "WARNING: hq/cucm-pub ipsec 60 days, due, notAfter " "$(sed -n 2p "$W/warn.out")"
+	has "WARNING: hq/cucm-pub ipsec 60 days, expiring, notAfter " "$(sed -n 2p "$W/warn.out")"
 check "WARNING: long output, one line per problem" assert_eq 2 "$(lines "$W/warn.out")"
 run warn59 "$W/warn.conf" --warning 59
 check "--warning 59: the 60-day certificate is OK" assert_eq "0 'valid'=4" \
@@ -147,7 +147,7 @@ cert "$W/many/pub" tomcat-trust -20 old.pem
 write_config "$W/many.conf" hq "cucm-pub:publisher:$W/many/pub"
 run many "$W/many.conf"
 check "many: three named, worst first, then 'and 2 more'" \
-	assert_eq "UCCERT CRITICAL - 2 critical, 3 warning of 5 certificates: cucm-pub tomcat-trust -20 days (expired), cucm-pub CAPF 10 days (ctl-itl), cucm-pub ipsec 50 days and 2 more" \
+	assert_eq "UCCERT CRITICAL - 2 critical, 3 warning of 5 certificates: cucm-pub CAPF 10 days (ctl-itl), cucm-pub tomcat-trust -20 days (expired), cucm-pub ipsec 50 days and 2 more" \
 	"${OUT%% |*}"
 check "many: long output has all five" assert_eq "2 3" \
 	"$(grep -c '^CRITICAL: ' "$W/many.out") $(grep -c '^WARNING: ' "$W/many.out")"
@@ -163,7 +163,7 @@ check "unreadable: exit 1" assert_eq 1 "$RC"
 check "unreadable: names the file" \
 	assert_eq "UCCERT WARNING - 1 unreadable of 4 certificates: cucm-pub CAPF/broken.pem unreadable" "${OUT%% |*}"
 check "unreadable: counted, days_min from the readable ones" \
-	assert_eq "'days_min'=400;91:;31: 'valid'=3 'expiring'=0 'expired'=0 'unreadable'=1 'source_errors'=0" "$(perf)"
+	assert_eq "'days_min'=400;91:;31: 'valid'=3 'expiring'=0 'expired'=0 'unreadable'=1 'source_errors'=0 'days_min_own'=400 'days_min_trust'=1000" "$(perf)"
 check "unreadable: long output has path and reason" \
 	has "WARNING: hq/cucm-pub CAPF unreadable: $W/unr/pub/CAPF/broken.pem: " "$(sed -n 2p "$W/unr.out")"
 
@@ -173,7 +173,7 @@ run src "$W/src.conf"
 check "source error: exit 1" assert_eq 1 "$RC"
 check "source error: status line format" well_formed WARNING src
 check "source error: names the dir and the reason" \
-	has "UCCERT WARNING - 3 certificates, none due; soonest cucm-pub tomcat 400 days; cert_dir $W/missing/sub1 of hq/cucm-sub1: No such file or directory |" "$OUT"
+	has "UCCERT WARNING - 3 certificates, none expiring; soonest cucm-pub tomcat 400 days; cert_dir $W/missing/sub1 of hq/cucm-sub1: No such file or directory |" "$OUT"
 check "source error: counted in perfdata" has "'source_errors'=1" "$(perf)"
 check "source error: long output line" \
 	assert_eq "WARNING: cert_dir $W/missing/sub1 of hq/cucm-sub1: No such file or directory" "$(sed -n 2p "$W/src.out")"
@@ -189,9 +189,9 @@ run dead "$W/dead.conf"
 check "all sources broken: exit 3" assert_eq 3 "$RC"
 check "all sources broken: status line format" well_formed UNKNOWN dead
 check "all sources broken: summary" \
-	has "UCCERT UNKNOWN - no cert_dir could be read (2 of 2); cert_dir $W/missing/pub of hq/cucm-pub: No such file or directory, cert_dir $W/missing/sub1" "$OUT"
+	has "UCCERT UNKNOWN - no source could be read (2 of 2); cert_dir $W/missing/pub of hq/cucm-pub: No such file or directory, cert_dir $W/missing/sub1" "$OUT"
 check "all sources broken: days_min U (no readable certificate)" \
-	assert_eq "'days_min'=U;91:;31: 'valid'=0 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=2" "$(perf)"
+	assert_eq "'days_min'=U;91:;31: 'valid'=0 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=2 'days_min_own'=U 'days_min_trust'=U" "$(perf)"
 
 printf 'threshold_days = "soon";\nclusters = ( );\n' > "$W/bad.conf"
 run badconf "$W/bad.conf"
@@ -235,13 +235,50 @@ check "two clusters: CRITICAL, cluster named" assert_eq "2 yes" \
 check "two clusters: counts cover both" has "'valid'=6 'expiring'=0 'expired'=1" "$(perf)"
 run branch "$W/two.conf" --cluster branch
 check "--cluster branch: OK, its certificates only" \
-	assert_eq "0 UCCERT OK - 3 certificates, none due; soonest br-pub tomcat 400 days" "$RC ${OUT%% |*}"
+	assert_eq "0 UCCERT OK - 3 certificates, none expiring; soonest br-pub tomcat 400 days" "$RC ${OUT%% |*}"
 check "--cluster branch: perfdata of branch only" \
-	assert_eq "'days_min'=400;91:;31: 'valid'=3 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=0" "$(perf)"
+	assert_eq "'days_min'=400;91:;31: 'valid'=3 'expiring'=0 'expired'=0 'unreadable'=0 'source_errors'=0 'days_min_own'=400 'days_min_trust'=1000" "$(perf)"
 run hq "$W/two.conf" --cluster hq
 check "--cluster hq: CRITICAL" assert_eq "2 'days_min'=-3;91:;31:" "$RC $(perf | cut -d' ' -f1)"
 run nosuch "$W/two.conf" --cluster nosuch
 check "--cluster unknown: exit 3" assert_eq "3 yes" \
 	"$RC $(starts "UCCERT UNKNOWN - --cluster nosuch: no such cluster" "$OUT" && echo yes)"
+
+# ---- what matters first; own only; exclusions; perfdata apart; -t ------------
+check "many: own CTL/ITL first, then trust, in the name and the long output" \
+	assert_eq "CRITICAL: hq/cucm-pub CAPF|CRITICAL: hq/cucm-pub tomcat-trust" \
+	"$(sed -n '2,3p' "$W/many.out" | cut -d' ' -f1-3 | paste -sd '|' -)"
+check "many: perfdata has own and trust minima apart" has "'days_min_own'=10 'days_min_trust'=-20" "$(head -n 1 "$W/many.out")"
+run ownonly "$W/many.conf" --own-only
+check "--own-only: the expired trust certificate is left out" \
+	assert_eq "2 UCCERT CRITICAL - 1 critical, 3 warning of 4 certificates" "$RC ${OUT%%:*}"
+run excl "$W/many.conf" --exclude '*/tomcat-trust/*' --exclude 'cucm-pub/CAPF/*'
+check "--exclude (twice): those certificates are not counted" \
+	assert_eq "1 UCCERT WARNING - 3 warning of 3 certificates" "$RC ${OUT%%:*}"
+run exclpath "$W/many.conf" --exclude "$W/many/pub/tomcat-trust/old.pem"
+check "--exclude by full path" has "of 4 certificates" "$OUT"
+run tbad "$W/many.conf" -t 0
+check "-t 0: bad usage, UNKNOWN" assert_eq 3 "$RC"
+run tok "$W/many.conf" -t 30
+check "-t 30: the check finishes normally" assert_eq 2 "$RC"
+# a probe that never answers the TLS handshake: -t 1 ends the check in time
+python3 -c 'import socket,time,sys
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(5)
+print(s.getsockname()[1]); sys.stdout.flush()
+conns=[]
+while True:
+    c,_=s.accept(); conns.append(c)' > "$W/silent.port" &
+SILENT=$!
+on_exit "kill $SILENT"
+i=0; while [ ! -s "$W/silent.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+cat > "$W/silent.conf" <<EOF
+state_dir = "$W/state";
+probe_timeout = 20;
+clusters = ( { name = "hq"; nodes = (
+  { name = "p"; role = "publisher"; host = "127.0.0.1"; probes = [ "tomcat@$(cat "$W/silent.port")" ]; } ); } );
+EOF
+run silent "$W/silent.conf" -t 1
+check "-t 1 against a node that never answers: UNKNOWN with the reason" \
+	assert_eq "3 UCCERT UNKNOWN - no answer within 1 seconds (-t)" "$RC $OUT"
 
 finish

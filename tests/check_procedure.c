@@ -64,6 +64,36 @@ START_TEST(regen_trust_and_unknown)
 }
 END_TEST
 
+/* A CA-signed certificate starts its renewal with a CSR, never a
+ * regeneration (which would make it self-signed). */
+START_TEST(renew_ca_signed)
+{
+	struct uc_cert self = { .subject = "CN=cucm-pub", .issuer = "CN=cucm-pub" };
+	struct uc_cert ca = { .subject = "CN=cucm-pub", .issuer = "CN=Example CA" };
+
+	ck_assert(!uc_cert_ca_signed(&self));
+	ck_assert(uc_cert_ca_signed(&ca));
+	ck_assert_str_eq(uc_renew_command("tomcat", &self), "set cert regen tomcat");
+	ck_assert_str_eq(uc_renew_command("tomcat", &ca), "set csr gen tomcat");
+	ck_assert_str_eq(uc_renew_command("callmanager", &ca), "set csr gen CallManager");
+	ck_assert_str_eq(uc_renew_command("tomcat", NULL), "set cert regen tomcat");
+	ck_assert_ptr_null(uc_renew_command("tomcat-trust", &ca));
+	/* every unit with a CSR procedure: first the CSR, then getting it
+	 * signed, then the upload of the certificate and its chain */
+	for (size_t i = 0; i < uc_nunits; i++) {
+		const struct uc_action_def *a = uc_csr_actions(uc_units[i].name);
+		if (!a)
+			continue;
+		ck_assert_str_eq(a[0].command + strlen("set csr gen "), uc_units[i].name);
+		ck_assert_ptr_null(a[1].command);
+		ck_assert_ptr_nonnull(strstr(a[2].note, "root and intermediate"));
+		ck_assert_int_eq(a[3].target, 0);
+	}
+	ck_assert_ptr_null(uc_csr_actions("ITLRecovery"));
+	ck_assert_ptr_null(uc_csr_actions("authz"));
+}
+END_TEST
+
 /* Each own unit has a step, in the phase its impact class implies, whose
  * first command is the unit's regen command. */
 START_TEST(steps_match_catalog)
@@ -270,15 +300,15 @@ START_TEST(callmanager_restarts)
 
 	ck_assert_str_eq(actions_for(cm, R(14, 0, 0), TL),
 			 "node:set cert regen CallManager | node:Cisco CallManager | node:Cisco CTIManager | "
-			 "node:Cisco HAProxy | node:Cisco TVS | node:Cisco Tftp | phones:-");
+			 "node:Cisco HAProxy | node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert_str_eq(actions_for(cm, R(14, 0, 1), TL),
 			 "node:set cert regen CallManager | node:Cisco HAProxy | node:Cisco TVS | "
-			 "node:Cisco Tftp | phones:-");
+			 "node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert_str_eq(actions_for(cm, R(12, 5, 0), NS),
-			 "node:set cert regen CallManager | node:Cisco TVS | node:Cisco Tftp | phones:-");
+			 "node:set cert regen CallManager | node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert_str_eq(actions_for(ec, R(14, 0, 2), NS),
 			 "node:set cert regen CallManager-ECDSA | node:Cisco CallManager | node:Cisco HAProxy | "
-			 "node:Cisco TVS | node:Cisco Tftp | phones:-");
+			 "node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:-");
 	ck_assert(uc_step_for_unit("CallManager")->node_by_node);
 }
 END_TEST
@@ -340,7 +370,7 @@ START_TEST(capf_tvs_restarts)
 	ck_assert_str_eq(actions_for(capf->actions, R(12, 5, 0), TL),
 			 "node:set cert regen CAPF | all:Cisco TVS | all:Cisco Tftp | phones:-");
 	ck_assert_str_eq(actions_for(tvs->actions, R(15, 0, 0), TL),
-			 "node:set cert regen TVS | node:Cisco TVS | node:Cisco Tftp | phones:- | phones:-");
+			 "node:set cert regen TVS | node:Cisco TVS | node:Cisco Tftp | node:utils service list | phones:- | phones:-");
 	ck_assert(any_note(capf->notes, UC_NOTE_REMARK, "the documents differ"));
 	ck_assert(any_note(tvs->notes, UC_NOTE_WARNING, "TAC 214231 regenerates TVS last"));
 	ck_assert(any_note(tvs->notes, UC_NOTE_WARNING, "Security Guide 14SU2 says to regenerate"));
@@ -457,6 +487,7 @@ static Suite *procedure_suite(void)
 	tcase_add_test(tc, regen_own_units);
 	tcase_add_test(tc, regen_every_catalog_unit);
 	tcase_add_test(tc, regen_trust_and_unknown);
+	tcase_add_test(tc, renew_ca_signed);
 	tcase_add_test(tc, steps_match_catalog);
 	tcase_add_test(tc, ctl_update_per_mode);
 	tcase_add_test(tc, families);

@@ -87,6 +87,8 @@ without() {
 	printf '%s\n' "$l"
 }
 sha() { sha256sum < "$1" | cut -c1-64; }
+# has_text FILE TEXT: TEXT occurs in FILE once lines are joined (output wraps)
+has_text() { tr '\n' ' ' < "$1" | tr -s ' ' | grep -qF -- "$2"; }
 
 RC=0
 # run OUT ARGS...: uccert ARGS with stdout in OUT, stderr in OUT.err, status in RC
@@ -288,8 +290,58 @@ check "grace_days: a certificate expired 5 days ago is a candidate after 3 days 
 mkdir -p "$W/gone/cucm-pub"
 conf "$W/gone.conf" "$W/gone" "$W/goneq"
 run "$W/gone.txt" -c "$W/gone.conf" --now "$NOW" cleanup
-check "a cert_dir that cannot be read: exit 1, reported" assert_eq "1 yes" \
+check "a cert_dir that cannot be read: exit 3 (some sources not read), reported" assert_eq "3 yes" \
 	"$RC $(grep -q "^  hq/cucm-sub1  cert_dir $W/gone/cucm-sub1: No such file or directory" "$W/gone.txt" && echo yes)"
+# ---- replacements: a delete is safe once the renewed certificate is there ----
+RP=$W/rep/cucm-pub
+cert "$RP/CallManager-trust/expressway-e.example.com.pem" -3 --cn expressway-e.example.com
+cert "$RP/CallManager-trust/expressway-e.example.com_2B.pem" 700 --cn expressway-e.example.com
+cert "$RP/tomcat-trust/old-peer.pem" -30 --cn old-peer
+cert "$RP/tomcat-trust/other-node-peer.pem" 300 --cn old-peer.other	# another subject
+cert "$RP/CAPF-trust/CAPF-1a2b3c4d.pem" -50 --cn CAPF-1a2b3c4d
+rep_conf() { # rep_conf FILE [SETTING]
+	cat > "$1" <<EOF
+state_dir = "$W/state";
+cleanup = { quarantine_dir = "$W/repq"; grace_days = 0; ${2:-} };
+clusters = ( { name = "hq"; product = "cucm"; nodes = (
+  { name = "cucm-pub"; role = "publisher"; cert_dir = "$RP"; } ); } );
+EOF
+}
+rep_conf "$W/rep.conf"
+run "$W/rep.json" -c "$W/rep.conf" --now "$NOW" cleanup --json
+check "replacement: the expired expressway certificate names its successor" \
+	assert_eq "expressway-e.example.com_2B.pem 2028-12-01T00:00:00Z" \
+	"$(q "$W/rep.json" '" ".join(i["replacement"]["file"] + " " + i["replacement"]["not_after"] for i in j["candidates"] if i["replacement"])')"
+check "replacement: none for old-peer and the CAPF certificate" \
+	assert_eq "CAPF-trust/CAPF-1a2b3c4d.pem tomcat-trust/old-peer.pem" \
+	"$(q "$W/rep.json" '" ".join(i["unit"] + "/" + i["file"] for i in j["candidates"] if not i["replacement"])')"
+check "replacement: CAPF-trust warns about the phones' LSCs" assert_eq "True None" \
+	"$(q "$W/rep.json" 'str("LSCs issued under this CAPF" in [i for i in j["candidates"] if i["unit"] == "CAPF-trust"][0]["dependents"]) + " " + str([i for i in j["candidates"] if i["unit"] == "tomcat-trust"][0]["dependents"])')"
+run "$W/rep.txt" -c "$W/rep.conf" --now "$NOW" cleanup
+check "replacement, text: replaced by the successor, with its date" \
+	has_text "$W/rep.txt" "expired 3 days ago: CN=expressway-e.example.com replaced by expressway-e.example.com_2B.pem, valid until 2028-12-01T00:00:00Z"
+check "replacement, text: no replacement names the peer and says renew it first" \
+	has_text "$W/rep.txt" "no replacement in this store: the peer (CN=old-peer) may still present the expired certificate; renew it there first"
+check "replacement, text: CAPF-trust warning" has_text "$W/rep.txt" "WARNING: phones with LSCs issued under this CAPF certificate depend on it"
+check "replacement, text: every candidate line fits 80 columns" assert_eq 0 \
+	"$(sed -n '/^Candidates/,/^$/p' "$W/rep.txt" | awk 'length > 80' | wc -l)"
+rep_conf "$W/repreq.conf" "require_replacement = true;"
+run "$W/repreq.json" -c "$W/repreq.conf" --now "$NOW" cleanup --json
+check "require_replacement: only the replaced certificate is a candidate" \
+	assert_eq "cucm-pub:CallManager-trust/expressway-e.example.com.pem" "$(q "$W/repreq.json" 'cands()')"
+check "require_replacement: the others are kept, and why" \
+	assert_eq "cucm-pub:CAPF-trust/CAPF-1a2b3c4d.pem=keep-no-replacement cucm-pub:tomcat-trust/old-peer.pem=keep-no-replacement" \
+	"$(q "$W/repreq.json" 'kept()')"
+check "require_replacement: summary counts them as kept" assert_eq "1 2" \
+	"$(q "$W/repreq.json" 'str(j["summary"]["candidates"]) + " " + str(j["summary"]["kept"])')"
+run "$W/repreq-apply.txt" -c "$W/repreq.conf" --now "$NOW" cleanup --apply
+check "require_replacement --apply: only the replaced file leaves, exit 0" \
+	assert_eq "0 no yes yes" \
+	"$RC $([ -e "$RP/CallManager-trust/expressway-e.example.com.pem" ] && echo yes || echo no) $([ -e "$RP/tomcat-trust/old-peer.pem" ] && echo yes) $([ -e "$RP/CAPF-trust/CAPF-1a2b3c4d.pem" ] && echo yes)"
+printf 'state_dir = "%s";\ncleanup = { require_replacement = 1; };\nclusters = ( { name = "hq"; nodes = ( { name = "p"; role = "publisher"; cert_dir = "%s"; } ); } );\n' "$W/state" "$RP" > "$W/repbad.conf"
+run "$W/repbad.txt" -c "$W/repbad.conf" cleanup
+check "require_replacement = 1: configuration error (2), says true or false" \
+	assert_eq "2 yes" "$RC $(grep -q 'require_replacement: expected true or false' "$W/repbad.txt.err" && echo yes)"
 run "$W/usage" -c "$CONF" cleanup --node nosuch
 check "--node unknown: usage error 64" assert_eq 64 "$RC"
 run "$W/usage" -c "$CONF" cleanup --bogus

@@ -5,6 +5,8 @@ set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 UCCERT="$top_builddir/src/client/uccert"
+# uccert scan fits COLUMNS: tests see the whole table unless they set it
+unset COLUMNS
 UCCERTD="$top_builddir/src/daemon/uccertd"
 MKCERT="$top_builddir/tests/mkcert"
 export MIBDIRS="$top_srcdir/mibs"

@@ -43,7 +43,9 @@ CONF
 conf 7
 fp() { openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/.*=//; s/://g' | tr A-F a-f; }
 
-"$UCCERT" -q -c "$W/uccert.conf" --now "$NOW" scan --json > "$W/scan.json"
+rc=0
+"$UCCERT" -q -c "$W/uccert.conf" --now "$NOW" scan --json > "$W/scan.json" || rc=$?
+check "scan: the closed TVS port is a source not read (exit 3), the rest is listed" assert_eq 3 "$rc"
 row() { # row UNIT SOURCE-PREFIX -> "sha256 days store" of the single match
 	python3 - "$W/scan.json" "$1" "$2" <<'PY'
 import json, sys

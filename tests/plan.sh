@@ -99,9 +99,12 @@ def impact(sid, ci=0):
 def where(a):
     return {"node": "N", "publisher": "P", "all-nodes": "A", "phones": "phones", "workstation": "pc"}[a["target"]]
 def seq(sid, ci=0):
-    # every action as WHERE:command (manual actions as WHERE:-), in order
+    # every action as WHERE:command (manual actions as WHERE:-), in order;
+    # the waits between nodes (utils service list) have their own checks
     out = []
     for a in step(sid, ci)["actions"]:
+        if a["command"] == "utils service list":
+            continue
         c = a["command"] or "-"
         c = c.replace("utils service restart ", "restart ").replace("set cert regen ", "regen ")
         out.append("%s@%s:%s" % (where(a), ",".join(n.replace("cucm-", "") for n in a["nodes"]), c))
@@ -129,7 +132,7 @@ check "tomcat only: SSO and SIP OAuth restarts say when they apply" assert_eq "o
 	"$(q "$W/tomcat.json" '"|".join(a["note"].split(" (")[0] for a in step("tomcat")["actions"][3:5])')"
 check "tomcat only: certificate that caused it" assert_eq "cucm-pub/tomcat/10/expiring" \
 	"$(q "$W/tomcat.json" 'certs("tomcat")')"
-check "tomcat only: remarks (30 minutes, CSR), no impact" assert_eq "True True []" \
+check "tomcat only: remarks (30 minutes; no CSR talk for a self-signed one), no impact" assert_eq "True False []" \
 	"$(q "$W/tomcat.json" 'str(has(step("tomcat")["remarks"], "30 minutes")) + " " + str(has(step("tomcat")["remarks"], "CSR")) + " " + str(step("tomcat")["impact"])')"
 check "tomcat only: see and verify present" assert_eq "True" \
 	"$(q "$W/tomcat.json" 'bool(step("tomcat")["see"]) and "show cert own tomcat" in step("tomcat")["verify"]')"
@@ -328,8 +331,34 @@ check "ITLRecovery: its own sequence carries the CTL update, no separate step" a
 	"$(q "$W/misc.json" 'ids()')"
 check "ITLRecovery: highest-impact warning, CTLFile update in the step (mixed mode)" assert_eq "True True" \
 	"$(q "$W/misc.json" 'str(has(step("ITLRecovery")["warnings"], "deleted by hand")) + " " + str("utils ctl update CTLFile" in cmds("ITLRecovery"))')"
-check "CA-signed tomcat: CSR warning" assert_eq True \
-	"$(q "$W/misc.json" 'has(step("tomcat")["warnings"], "CSR")')"
+check "CA-signed tomcat: never set cert regen, the CSR procedure on its node" \
+	assert_eq "N@sub1:set csr gen tomcat | N@sub1:- | N@sub1:- | N@sub1:restart Cisco Tomcat" \
+	"$(q "$W/misc.json" '" | ".join(seq("tomcat").split(" | ")[:4])')"
+check "CA-signed tomcat: no regen line anywhere in the step" assert_eq False \
+	"$(q "$W/misc.json" '"set cert regen tomcat" in cmds("tomcat")')"
+check "CA-signed tomcat: the upload names the certificate and its chain" assert_eq True \
+	"$(q "$W/misc.json" '"root and intermediate certificates to tomcat-trust" in step("tomcat")["actions"][2]["note"]')"
+check "CA-signed tomcat: the warning names the node and the issuer" assert_eq True \
+	"$(q "$W/misc.json" 'has(step("tomcat")["warnings"], "On cucm-sub1 the tomcat certificate is CA-signed (issuer CN=Example CA)")')"
+check "CA-signed tomcat: title and certificate say CSR" assert_eq "Renew tomcat through a CSR (CA-signed) csr" \
+	"$(q "$W/misc.json" 'step("tomcat")["title"] + " " + step("tomcat")["certificates"][0]["renewal"]')"
+plan_text "$W/misc.conf" "$W/misc.txt"
+check "CA-signed tomcat, text: CSR on the node, no regen line" assert_eq "1 0" \
+	"$(grep -c 'on cucm-sub1: set csr gen tomcat' "$W/misc.txt") $(grep -c 'set cert regen tomcat' "$W/misc.txt" || :)"
+# a self-signed tomcat on the publisher and a CA-signed one on the
+# subscriber: each gets its own procedure
+own "$W/misc/pub" tomcat 8
+plan "$W/misc.conf" "$W/misc2.json"
+check "self-signed + CA-signed tomcat: regen on pub only, CSR on sub1 only" \
+	assert_eq "N@pub:regen tomcat N@sub1:set csr gen tomcat" \
+	"$(q "$W/misc2.json" '" ".join(x for x in seq("tomcat").split(" | ") if "regen" in x or "csr" in x)')"
+# CA-signed CallManager (node by node, CTL/ITL phase)
+mint -o "$W/misc/sub1/CallManager/CallManager.pem" --issuer-cert "$W/misc/ca.pem" --issuer-key "$W/misc/ca.key" \
+	--cn cucm-sub1.example.com --now "$NOW" --not-before -400d --not-after +5d
+plan "$W/misc.conf" "$W/misc3.json"
+check "CA-signed CallManager: set csr gen CallManager, no regen, CTL update follows" \
+	assert_eq "True False True" \
+	"$(q "$W/misc3.json" 'str("set csr gen CallManager" in cmds("CallManager")) + " " + str("set cert regen CallManager" in cmds("CallManager")) + " " + str("ctl-update" in ids())')"
 check "unknown own unit: unplanned, not a step" assert_eq "vendor-widget" \
 	"$(q "$W/misc.json" '" ".join(c["unit"] for c in C[0]["unplanned"])')"
 check "unreadable own file: excluded, counted" assert_eq "1 False" \
@@ -360,7 +389,7 @@ check "text: numbered steps in order" assert_eq "Step 1. Regenerate CallManager|
 check "text: commands with node names" grep -q "1\.1  on cucm-pub: set cert regen CallManager" "$W/tl.txt"
 check "text: CTL update on the publisher" \
 	grep -q "3\.1  on the publisher cucm-pub: utils ctl update CTLFile" "$W/tl.txt"
-check "text: TVS one node after the other" assert_eq "4.1  on cucm-pub: set cert regen TVS|4.4  on cucm-sub1: set cert regen TVS" \
+check "text: TVS one node after the other" assert_eq "4.1  on cucm-pub: set cert regen TVS|4.5  on cucm-sub1: set cert regen TVS" \
 	"$(grep -o '4\.[0-9]  on [^:]*: set cert regen TVS' "$W/tl.txt" | paste -sd '|' -)"
 check "text: phase headings" assert_eq "PHASE 2 - CTL/ITL impact" "$(grep '^PHASE' "$W/tl.txt")"
 check "text: see and verify lines" assert_eq "4 4" \
@@ -525,5 +554,73 @@ check "IM and Presence: product named" assert_eq "imp" "$(q "$W/imp.json" 'C[0][
 check "IM and Presence: scan classifies the units" \
 	assert_eq "cup-xmpp-s2s:own:none cup-xmpp-trust:trust:none cup-xmpp:own:none" \
 	"$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); c=j["certificates"] if isinstance(j, dict) else j; print(" ".join(sorted("%s:%s:%s" % (x["unit"], x["store"], x["impact"]) for x in c if x["unit"].startswith("cup-xmpp"))))' "$W/imp-scan.json")"
+
+# ---- 16. Unity Connection: no phones, no CTL/ITL ------------------------------
+mkdir -p "$W/cuc"
+own "$W/cuc/cuc1" tomcat 20
+own "$W/cuc/cuc1" CallManager 10
+cat > "$W/cuc.conf" <<EOF
+state_dir = "$W/state";
+clusters = ( { name = "vm"; product = "cuc"; version = "14"; nodes = (
+  { name = "cuc1"; role = "publisher"; cert_dir = "$W/cuc/cuc1"; } ); } );
+EOF
+plan "$W/cuc.conf" "$W/cuc.json"
+check "Unity Connection: tomcat planned, no CTL/ITL phase" assert_eq "no-phone-impact / tomcat" \
+	"$(q "$W/cuc.json" 'phases() + " / " + ids()')"
+check "Unity Connection: a CallManager certificate is not planned there, and says why" \
+	assert_eq "CallManager: not a Unity Connection unit: no renewal procedure there" \
+	"$(q "$W/cuc.json" '" ".join(c["unit"] + ": " + c["reason"] for c in C[0]["unplanned"])')"
+check "Unity Connection: no phones, no impact basis, no security mode in JSON" assert_eq "None None None" \
+	"$(q "$W/cuc.json" 'str(C[0]["phones"]) + " " + str(C[0]["impact_basis"]) + " " + str(C[0]["security_mode"])')"
+plan_text "$W/cuc.conf" "$W/cuc.txt"
+check "Unity Connection, text: no phone line, no impact basis, no ITL" assert_eq 0 \
+	"$(grep -ciE 'phones|impact basis|ITL' "$W/cuc.txt" || :)"
+check "Unity Connection, text: header names the product only" grep -q '^Cluster vm (cuc 14)$' "$W/cuc.txt"
+"$UCCERT" -q -c "$W/cuc.conf" --now "$NOW" scan --json > "$W/cuc-scan.json"
+check "Unity Connection: scan never classes a certificate ctl-itl" assert_eq "CallManager:none tomcat:none" \
+	"$(python3 -c 'import json,sys; print(" ".join(sorted("%s:%s" % (x["unit"], x["impact"]) for x in json.load(open(sys.argv[1])))))' "$W/cuc-scan.json")"
+
+# ---- 17. the summary first; an expired certificate says "now" ---------------
+case_dir sum
+own "$W/sum/pub" tomcat -5
+own "$W/sum/sub1" CallManager 30
+own "$W/sum/pub" CAPF 40
+VER=14 conf "$W/sum.conf" "" "$(VER=14 cluster hq mixed-tokenless '{ model = "8845"; count = 1200; }, { model = "7960"; count = 40; }, { model = "7937"; count = 3; }' $(NODES sum))"
+plan "$W/sum.conf" "$W/sum.json"
+check "summary: nearest deadline per phase, expired flagged" \
+	assert_eq "1:2026-12-27:True:tomcat@cucm-pub 2:2027-01-31:False:CallManager@cucm-sub1" \
+	"$(q "$W/sum.json" '" ".join("%d:%s:%s:%s@%s" % (x["phase"], x["renew_by"], x["expired"], x["unit"], x["node"]) for x in C[0]["summary"]["phases"])')"
+check "summary: change window before the first phase-2 deadline" assert_eq "True 2027-01-31" \
+	"$(q "$W/sum.json" 'str(C[0]["summary"]["change_window"]) + " " + C[0]["summary"]["change_window_before"]')"
+check "summary: phones affected per family (the 7937 are not)" assert_eq "ctl-only=40 ctl-itl=1200" \
+	"$(q "$W/sum.json" '" ".join("%s=%s" % (x["family"], x["phones"]) for x in C[0]["summary"]["phones_affected"])')"
+check "summary: trust certificates left to cleanup, and the step count" assert_eq "4 4" \
+	"$(q "$W/sum.json" '"%d %d" % (C[0]["summary"]["trust_due"], C[0]["summary"]["steps"])')"
+plan_text "$W/sum.conf" "$W/sum.txt"
+check "summary, text: before the first phase" assert_eq "Summary" \
+	"$(sed -n '/^Summary$/p; /^PHASE /q' "$W/sum.txt")"
+check "summary, text: phase 1 expired: renew now" \
+	has_text "$W/sum.txt" "No phone impact: EXPIRED on 2026-12-27 (tomcat on cucm-pub): renew now."
+check "summary, text: change window and its date" \
+	has_text "$W/sum.txt" "CTL/ITL impact: change window needed, before 2027-01-31 (CallManager on cucm-sub1 expires first)."
+check "summary, text: phones affected" has_text "$W/sum.txt" "Phones affected: 40 CTL-only, 1,200 CTL+ITL."
+check "summary, text: trust certificates point to cleanup" \
+	has_text "$W/sum.txt" "Not in this plan: 4 expiring or expired trust certificates: see uccert cleanup."
+check "runbook: no 'any time' above an expired certificate; it says now" assert_eq "0 1" \
+	"$(grep -c 'any time' "$W/sum.txt" || :) $(tr '\n' ' ' < "$W/sum.txt" | tr -s ' ' | grep -c 'EXPIRED: run these steps now' || :)"
+check "runbook: each certificate listed once (the CTL update names its steps)" assert_eq "1 1" \
+	"$(grep -c 'cucm-sub1 CallManager: ' "$W/sum.txt") $(grep -c 'For: *the certificates of steps 2, 3$' "$W/sum.txt")"
+
+check "runbook: before any CTL/ITL change, a DRS backup and the ITLRecovery precheck, on the publisher" \
+	assert_eq "P@pub:- | P@pub:utils disaster_recovery status backup | P@pub:show cert own ITLRecovery | P@pub:show itl" \
+	"$(q "$W/sum.json" '" | ".join("%s@%s:%s" % (where(a), ",".join(n.replace("cucm-", "") for n in a["nodes"]), a["command"] or "-") for a in phase("ctl-itl")["before"])')"
+check "runbook: the backup is named for what it is" assert_eq True \
+	"$(q "$W/sum.json" '"Disaster Recovery System" in phase("ctl-itl")["before"][0]["note"]')"
+check "runbook, text: the block sits above the first CTL/ITL step" assert_eq "  Before step 2 (nothing of this phase is changed yet):|B.1|B.4|Step 2." \
+	"$(sed -n '/^PHASE 2/,$p' "$W/sum.txt" | grep -o '^  Before step.*\|B\.[14]\|Step 2\.' | paste -sd '|' -)"
+check "runbook: between nodes, what to wait for and how to see it" assert_eq "cucm-sub1 True" \
+	"$(q "$W/sum.json" '" ".join(a["nodes"][0] + " " + str("registered again" in a["note"] and "Device Search" in a["note"]) for a in step("CallManager")["actions"] if a["command"] == "utils service list")')"
+check "runbook: no backup block without a CTL/ITL phase" assert_eq "[]" \
+	"$(q "$W/sum.json" 'str(phase("no-phone-impact")["before"])')"
 
 finish

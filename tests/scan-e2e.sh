@@ -183,14 +183,14 @@ check "the unknown unit is reported as a warning" grep -q "widget-trust" "$W/sca
 cat > "$W/rows.py" <<'EOF'
 import json, sys
 KEYS = ["cluster", "node", "unit", "store", "impact", "subject", "issuer", "serial",
-        "not_before", "not_after", "days_left", "state", "sha256", "source"]
+        "not_before", "not_after", "days_left", "state", "sha256", "source", "file"]
 rows = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
 for r in rows:
     if sorted(r) != sorted(KEYS):
         sys.exit("unexpected keys: %s" % sorted(r))
     if not isinstance(r["days_left"], int):
         sys.exit("days_left is not a number: %r" % r["days_left"])
-    print("\t".join(str(r[k]) for k in KEYS))
+    print("\t".join(str(r[k]) for k in KEYS if k != "file"))
 EOF
 json_rows() { python3 "$W/rows.py" "$W/scan.json" > "$W/got.tsv"; }
 check "JSON output parses, every row has exactly the documented keys" json_rows
@@ -231,12 +231,15 @@ rc=0
 check "scan exits 0" assert_eq 0 "$rc"
 check "header, one line per certificate, summary" assert_eq $((NROWS + 2)) \
 	"$(wc -l < "$W/scan.txt" | tr -d ' ')"
-check "header line" grep -q '^CLUSTER  *NODE  *UNIT  *STORE  *IMPACT  *DAYS  *STATE  *NOT_AFTER  *SUBJECT$' "$W/scan.txt"
-# the columns of each line, in report order; the subject is the rest
+check "header line" grep -q '^CLUSTER  *NODE  *UNIT  *STORE  *IMPACT  *DAYS  *STATE  *NOT_AFTER  *FILE  *SUBJECT$' "$W/scan.txt"
+# the columns of each line, in report order (FILE aside); the subject is the rest
 sed '1d;$d' "$W/scan.txt" | awk '{
 	line = $1 "\t" $2 "\t" $3 "\t" $4 "\t" $5 "\t" $6 "\t" $7 "\t" $8
-	for (i = 1; i <= 8; i++) sub(/^[^ ]+ +/, "")
+	for (i = 1; i <= 9; i++) sub(/^[^ ]+ +/, "")
 	print line "\t" $0 }' > "$W/text.tsv"
+sed '1d;$d' "$W/scan.txt" | awk '{ print $9 }' > "$W/files.txt"
+check "FILE: the platform file name of each line" assert_eq "" \
+	"$(cut -f14 "$W/got.tsv" | xargs -n1 basename | diff - "$W/files.txt" || :)"
 cut -f11 "$W/expected.tsv" | sort -n > "$W/days.sorted"
 check "lines sorted by days left" assert_eq "$(cat "$W/days.sorted")" "$(cut -f6 "$W/text.tsv")"
 # the JSON is in the same order: each line must say what its JSON row says

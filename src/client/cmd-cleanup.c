@@ -16,6 +16,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "procedure.h"
+#include "replacement.h"
 #include "scan.h"
 #include "util.h"
 
@@ -76,11 +77,7 @@ struct report {
 static bool source_missed(const struct report *r, const struct uc_source *src)
 {
 	/* TLS ports show identity certificates only: nothing to clean there */
-	if (src->ok || src->kind == UC_SOURCE_TLS)
-		return false;
-	if (r->filter->cluster && strcmp(r->filter->cluster, src->cluster) != 0)
-		return false;
-	return !r->filter->node || strcmp(r->filter->node, src->node) == 0;
+	return !src->ok && source_in_scope(src, r->filter->cluster, r->filter->node, false);
 }
 
 static unsigned sources_missed(const struct report *r)
@@ -101,7 +98,36 @@ static bool has_command(const struct report *r, const struct uc_cleanup_item *it
 	return !r->apply || it->status == UC_CLEANUP_MOVED;
 }
 
-static void json_item(struct jsonw *w, const struct uc_cleanup_item *it)
+/* The replacement of an item that goes, or would go if it had one: the
+ * renewed certificate beside it, or why deleting it may be premature. */
+static void json_replacement(struct jsonw *w, const struct uc_inventory *inv,
+			     const struct uc_cleanup_item *it)
+{
+	const struct uc_record *r = uc_cleanup_replacement(inv, it);
+	char t[32];
+
+	jw_key(w, "replacement");
+	if (!r) {
+		jw_null(w);
+	} else {
+		jw_begin_object(w);
+		jw_kstring(w, "file", r->file);
+		jw_kstring(w, "path", r->source);
+		uc_format_rfc3339(r->cert->not_after, t);
+		jw_kstring(w, "not_after", t);
+		jw_end_object(w);
+	}
+	jw_kstring(w, "dependents", uc_cleanup_dependents(it->unit));
+}
+
+static bool may_go(const struct uc_cleanup_item *it)
+{
+	return it->verdict == UC_CLEANUP_CANDIDATE || it->verdict == UC_CLEANUP_ON_NODE ||
+	       it->verdict == UC_CLEANUP_KEEP_NO_REPLACEMENT;
+}
+
+static void json_item(struct jsonw *w, const struct uc_inventory *inv,
+		      const struct uc_cleanup_item *it)
 {
 	char t[32];
 
@@ -120,6 +146,8 @@ static void json_item(struct jsonw *w, const struct uc_cleanup_item *it)
 		jw_kstring(w, "error", it->error);
 		jw_kstring(w, "quarantine_path", it->quarantine_path);
 	}
+	if (may_go(it))
+		json_replacement(w, inv, it);
 	jw_key(w, "certificates");
 	jw_begin_array(w);
 	for (size_t i = 0; i < it->ncerts; i++) {
@@ -137,14 +165,16 @@ static void json_item(struct jsonw *w, const struct uc_cleanup_item *it)
 	jw_end_object(w);
 }
 
-static void json_items(struct jsonw *w, const char *key, const struct uc_cleanup_plan *p,
+static void json_items(struct jsonw *w, const char *key, const struct report *r,
 		       bool (*want)(const struct uc_cleanup_item *))
 {
+	const struct uc_cleanup_plan *p = r->plan;
+
 	jw_key(w, key);
 	jw_begin_array(w);
 	for (size_t i = 0; i < p->nitems; i++)
 		if (want(&p->items[i]))
-			json_item(w, &p->items[i]);
+			json_item(w, r->inv, &p->items[i]);
 	jw_end_array(w);
 }
 
@@ -303,10 +333,10 @@ static void print_json(const struct report *r)
 	for (size_t i = 0; r->rec && i < r->rec->nmessages; i++)
 		jw_string(&w, r->rec->messages[i]);
 	jw_end_array(&w);
-	json_items(&w, "candidates", p, is_candidate);
-	json_items(&w, "on_node", p, is_on_node);
-	json_items(&w, "kept", p, is_kept);
-	json_items(&w, "refused", p, is_refused);
+	json_items(&w, "candidates", r, is_candidate);
+	json_items(&w, "on_node", r, is_on_node);
+	json_items(&w, "kept", r, is_kept);
+	json_items(&w, "refused", r, is_refused);
 	jw_key(&w, "unread_cert_dirs");
 	jw_begin_array(&w);
 	for (size_t i = 0; i < r->inv->nsources; i++) {
@@ -347,7 +377,8 @@ static void print_json(const struct report *r)
 	jw_kint(&w, "moved", r->moved);
 	jw_kint(&w, "failed", r->failed);
 	jw_kint(&w, "kept", p->counts[UC_CLEANUP_KEEP_VALID] + p->counts[UC_CLEANUP_KEEP_GRACE] +
-		p->counts[UC_CLEANUP_KEEP_OWN_HOST] + p->counts[UC_CLEANUP_KEEP_SYMLINK]);
+		p->counts[UC_CLEANUP_KEEP_OWN_HOST] + p->counts[UC_CLEANUP_KEEP_SYMLINK] +
+		p->counts[UC_CLEANUP_KEEP_NO_REPLACEMENT]);
 	jw_kint(&w, "refused", p->counts[UC_CLEANUP_REFUSED]);
 	jw_kint(&w, "on_node", p->counts[UC_CLEANUP_ON_NODE]);
 	jw_end_object(&w);
@@ -358,6 +389,55 @@ static void print_json(const struct report *r)
 static void print_where(const struct uc_cleanup_item *it)
 {
 	printf("  %s/%s  %s/%s", esc(it->cluster), esc(it->node), esc(it->unit), esc(it->file));
+}
+
+/* text, escaped, as lines of at most 78 columns indented by `indent`
+ * (a word longer than a line stays whole) */
+static void print_wrapped(int indent, const char *text)
+{
+	char *safe = uc_escape(text);
+	const char *p = safe;
+	int col = 0;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		if (col && col + 1 + (int)n > 78) {
+			putchar('\n');
+			col = 0;
+		}
+		col += col ? printf(" %.*s", (int)n, p) : printf("%*s%.*s", indent, "", (int)n, p);
+		p += n;
+	}
+	putchar('\n');
+	free(safe);
+}
+
+/* Under an item that goes: its replacement, or why deleting it may be
+ * premature; what else depends on it. */
+static void print_replacement(const struct report *r, const struct uc_cleanup_item *it)
+{
+	const struct uc_record *rep = uc_cleanup_replacement(r->inv, it);
+	const char *dep = uc_cleanup_dependents(it->unit);
+	char t[32], *s;
+
+	if (rep) {
+		uc_format_rfc3339(rep->cert->not_after, t);
+		s = xasprintf("replaced by %s, valid until %s", rep->file, t);
+	} else {
+		s = xasprintf("no replacement in this store: the peer (%s) may still present the expired certificate; renew it there first",
+			      it->ncerts ? it->certs[0].subject : "?");
+	}
+	print_wrapped(6, s);
+	free(s);
+	if (dep) {
+		s = xasprintf("WARNING: %s", dep);
+		print_wrapped(6, s);
+		free(s);
+	}
 }
 
 static void print_text(const struct report *r)
@@ -385,13 +465,19 @@ static void print_text(const struct report *r)
 		if (it->verdict != UC_CLEANUP_CANDIDATE)
 			continue;
 		print_where(it);
-		if (!r->apply)
-			printf("  %s  [%s]\n", esc(it->reason), esc(it->ncerts ? it->certs[0].subject : ""));
-		else if (it->status == UC_CLEANUP_MOVED)
+		if (!r->apply) {
+			/* the why on its own lines: the first stays short */
+			char *why = xasprintf("%s: %s", it->reason,
+					      it->ncerts ? it->certs[0].subject : "");
+			putchar('\n');
+			print_wrapped(6, why);
+			free(why);
+		} else if (it->status == UC_CLEANUP_MOVED)
 			printf("  moved to %s%s%s\n", esc(it->quarantine_path),
 			       it->error ? ": " : "", esc(it->error ? it->error : ""));
 		else
 			printf("  FAILED: %s\n", esc(it->error ? it->error : "not moved"));
+		print_replacement(r, it);
 	}
 	if (p->counts[UC_CLEANUP_ON_NODE]) {
 		printf("\nOn the node only (%u), read through its certificate API; delete them there:\n",
@@ -400,6 +486,7 @@ static void print_text(const struct report *r)
 			if (p->items[i].verdict == UC_CLEANUP_ON_NODE) {
 				print_where(&p->items[i]);
 				printf("  %s\n", esc(p->items[i].reason));
+				print_replacement(r, &p->items[i]);
 			}
 	}
 	for (size_t i = 0; i < p->nitems; i++)
@@ -424,9 +511,10 @@ static void print_text(const struct report *r)
 		printf("\nNot read, so not cleaned (%u):\n", sources_missed(r));
 		for (size_t i = 0; i < r->inv->nsources; i++)
 			if (source_missed(r, &r->inv->sources[i]))
-				printf("  %s/%s  cert_dir %s: %s\n", esc(r->inv->sources[i].cluster),
-				       esc(r->inv->sources[i].node), esc(r->inv->sources[i].location),
-				       esc(r->inv->sources[i].error));
+				printf("  %s/%s  %s %s: %s\n", esc(r->inv->sources[i].cluster),
+				       esc(r->inv->sources[i].node),
+				       uc_source_kind_name(r->inv->sources[i].kind),
+				       esc(r->inv->sources[i].location), esc(r->inv->sources[i].error));
 	}
 	bool any = false;
 	for (size_t i = 0; i < p->nitems && !any; i++)
@@ -626,8 +714,13 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 		return usage_error("cleanup: unexpected argument '%s'", argv[optind]);
 	if (list && (apply || filter.cluster || filter.node))
 		return usage_error("cleanup: --list-runs takes no other option but --json");
-	if (filter.cluster && !node_exists(cli->settings, filter.cluster, NULL))
-		return usage_error("cleanup: no cluster '%s' in %s", filter.cluster, cli->config_path);
+	if (filter.cluster && !node_exists(cli->settings, filter.cluster, NULL)) {
+		char *names = cluster_names(cli->settings);
+		rc = usage_error("cleanup: no cluster '%s' in %s (clusters: %s)", filter.cluster,
+				 cli->config_path, names);
+		free(names);
+		return rc;
+	}
 	if ((filter.cluster || filter.node) && !node_exists(cli->settings, filter.cluster, filter.node))
 		return usage_error("cleanup: no node '%s'%s%s in %s", filter.node,
 				   filter.cluster ? " in cluster " : "",
@@ -670,6 +763,8 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 	unsigned bad = 0;
 
 	uc_cleanup_plan_verify(plan);
+	if (cli->settings->require_replacement)
+		uc_cleanup_require_replacement(plan, inv);
 	if (apply) {
 		uc_log(LOG_NOTICE, "cleanup --apply by uid %ld: %u candidates, quarantine %s",
 		       (long)getuid(), plan->counts[UC_CLEANUP_CANDIDATE], qdir);
@@ -688,8 +783,11 @@ int cmd_cleanup(struct cli *cli, int argc, char **argv)
 		if (plan->items[i].verdict == UC_CLEANUP_REFUSED)
 			uc_log(LOG_ERR, "cleanup: %s/%s: %s: refused: %s", plan->items[i].cluster,
 			       plan->items[i].node, plan->items[i].path, plan->items[i].reason);
-	if (bad || plan->counts[UC_CLEANUP_REFUSED] || rec.unresolved || sources_missed(&r))
-		rc = 1;
+	/* files not handled outweigh sources not read */
+	if (bad || plan->counts[UC_CLEANUP_REFUSED] || rec.unresolved)
+		rc = EXIT_FAILED;
+	else
+		rc = sources_exit(inv, filter.cluster, filter.node, false);
 	free(run_id);
 	uc_cleanup_plan_free(plan);
 	uc_inventory_free(inv);

@@ -111,7 +111,7 @@ static char *impact_sentence(const struct uc_plan_cluster *pc,
 
 static bool impact_assumed(const struct uc_plan_cluster *pc, const struct uc_plan_impact *im)
 {
-	return im->cell->assumed || pc->basis->assumed;
+	return im->cell->assumed || (pc->basis && pc->basis->assumed);
 }
 
 /* Whether to show a family's line: with a fleet, the families it has; without
@@ -132,6 +132,176 @@ static void days_text(const struct uc_record *r, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lld day%s left", (long long)r->days_left,
 			 r->days_left == 1 ? "" : "s");
+}
+
+/* ---- the summary: what to schedule, before the runbook ---- */
+
+/* The certificate of a phase that expires first (the CTL update and the
+ * migration list those of other steps: skipped); NULL for none. */
+static const struct uc_record *phase_first(const struct uc_plan_phase *ph)
+{
+	const struct uc_record *first = NULL;
+
+	for (size_t i = 0; i < ph->nsteps; i++) {
+		if (!ph->steps[i].def->unit)
+			continue;
+		for (size_t k = 0; k < ph->steps[i].ncerts; k++) {
+			const struct uc_record *r = ph->steps[i].certs[k].record;
+			if (!first || r->cert->not_after < first->cert->not_after)
+				first = r;
+		}
+	}
+	return first;
+}
+
+/* Phones of family f that a phase-2 step of pc affects (not "none"). */
+static bool family_affected(const struct uc_plan_cluster *pc, enum uc_family f)
+{
+	for (size_t i = 0; i < pc->nphases; i++)
+		for (size_t j = 0; j < pc->phases[i].nsteps; j++) {
+			const struct uc_plan_step *st = &pc->phases[i].steps[j];
+			for (size_t k = 0; k < st->nimpact; k++)
+				if (st->impact[k].family == f &&
+				    st->impact[k].cell->effect != UC_EFFECT_NONE)
+					return true;
+		}
+	return false;
+}
+
+/* Trust certificates of the cluster that are expiring or expired: not in
+ * the plan (uccert cleanup, or the peer's renewal, handles them). */
+static unsigned trust_due(const struct uc_plan_cluster *pc, const struct uc_inventory *inv)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < inv->nrecords; i++) {
+		const struct uc_record *r = &inv->records[i];
+		n += r->store == UC_STORE_TRUST && strcmp(r->cluster, pc->cluster->name) == 0 &&
+		     (r->state == UC_STATE_EXPIRING || r->state == UC_STATE_EXPIRED);
+	}
+	return n;
+}
+
+static void day_of(int64_t t, char buf[32])
+{
+	uc_format_rfc3339(t, buf);
+	buf[10] = '\0';	/* YYYY-MM-DD */
+}
+
+static void text_summary(const struct uc_plan_cluster *pc, const struct uc_inventory *inv,
+			 int64_t now)
+{
+	char d[32], num[32];
+	size_t nsteps = uc_plan_cluster_nsteps(pc);
+	unsigned trust = trust_due(pc, inv);
+
+	if (!nsteps && !trust)
+		return;
+	printf("\nSummary\n");
+	for (size_t i = 0; i < pc->nphases; i++) {
+		const struct uc_plan_phase *ph = &pc->phases[i];
+		const struct uc_record *r = phase_first(ph);
+		if (!r)
+			continue;
+		day_of(r->cert->not_after, d);
+		bool window = ph->def->phase == UC_PHASE_CTL_ITL;
+		char *line;
+		if (r->cert->not_after <= now)
+			line = xasprintf("%s: EXPIRED on %s (%s on %s): %s now.", ph->def->title, d,
+					 r->unit, r->node,
+					 window ? "schedule the change window" : "renew");
+		else if (window)
+			line = xasprintf("%s: change window needed, before %s (%s on %s expires first).",
+					 ph->def->title, d, r->unit, r->node);
+		else
+			line = xasprintf("%s: renew by %s (%s on %s expires first); no change window needed.",
+					 ph->def->title, d, r->unit, r->node);
+		wrap("  - ", 4, line);
+		free(line);
+	}
+	if (pc->basis) {
+		struct sbuf b = { 0 };
+		for (int f = 0; f < UC_NFAMILIES; f++) {
+			if (!family_affected(pc, (enum uc_family)f) ||
+			    (fleet_configured(pc) && !pc->phones[f]))
+				continue;
+			if (fleet_configured(pc))
+				sbuf_printf(&b, "%s%s %s", b.len ? ", " : "",
+					    grouped(pc->phones[f], num),
+					    uc_family_label((enum uc_family)f));
+			else
+				sbuf_printf(&b, "%s%s", b.len ? ", " : "",
+					    uc_family_label((enum uc_family)f));
+		}
+		if (b.len) {
+			char *fam = sbuf_take(&b);
+			char *line = xasprintf("Phones affected: %s%s.", fam,
+					       fleet_configured(pc) ? "" : " (counts not configured)");
+			wrap("  - ", 4, line);
+			free(line);
+			free(fam);
+		}
+	}
+	if (trust) {
+		char *line = xasprintf("Not in this plan: %u expiring or expired trust certificate%s: see uccert cleanup.",
+				       trust, trust == 1 ? "" : "s");
+		wrap("  - ", 4, line);
+		free(line);
+	}
+	printf("  - %zu step%s below.\n", nsteps, nsteps == 1 ? "" : "s");
+}
+
+static void json_summary(struct jsonw *w, const struct uc_plan_cluster *pc,
+			 const struct uc_inventory *inv, int64_t now)
+{
+	char t[32];
+	const struct uc_record *window = NULL;
+
+	jw_key(w, "summary");
+	jw_begin_object(w);
+	jw_key(w, "phases");
+	jw_begin_array(w);
+	for (size_t i = 0; i < pc->nphases; i++) {
+		const struct uc_plan_phase *ph = &pc->phases[i];
+		const struct uc_record *r = phase_first(ph);
+		if (!r)
+			continue;
+		if (ph->def->phase == UC_PHASE_CTL_ITL)
+			window = r;
+		jw_begin_object(w);
+		jw_kint(w, "phase", ph->def->phase);
+		jw_kstring(w, "id", ph->def->id);
+		day_of(r->cert->not_after, t);
+		jw_kstring(w, "renew_by", t);
+		jw_kbool(w, "expired", r->cert->not_after <= now);
+		jw_kstring(w, "node", r->node);
+		jw_kstring(w, "unit", r->unit);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kbool(w, "change_window", window != NULL);
+	if (window)
+		day_of(window->cert->not_after, t);
+	jw_kstring(w, "change_window_before", window ? t : NULL);
+	jw_key(w, "phones_affected");
+	jw_begin_array(w);
+	for (int f = 0; pc->basis && f < UC_NFAMILIES; f++) {
+		if (!family_affected(pc, (enum uc_family)f) ||
+		    (fleet_configured(pc) && !pc->phones[f]))
+			continue;
+		jw_begin_object(w);
+		jw_kstring(w, "family", uc_family_id((enum uc_family)f));
+		jw_key(w, "phones");
+		if (fleet_configured(pc))
+			jw_int(w, pc->phones[f]);
+		else
+			jw_null(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kint(w, "trust_due", trust_due(pc, inv));
+	jw_kint(w, "steps", (int64_t)uc_plan_cluster_nsteps(pc));
+	jw_end_object(w);
 }
 
 /* ---- text ---- */
@@ -178,10 +348,22 @@ static const char *action_releases(const struct uc_plan_cluster *pc,
 	return uc_release_range(d->from, d->until, buf, len);
 }
 
+static void text_action_at(const struct uc_plan_cluster *pc, const struct uc_plan_action *a,
+			   const char *label);
+
 static void text_action(const struct uc_plan_cluster *pc, const struct uc_plan_step *st,
 			size_t i)
 {
-	const struct uc_plan_action *a = &st->actions[i];
+	char label[32];
+
+	snprintf(label, sizeof label, "%u.%zu", st->number, i + 1);
+	text_action_at(pc, &st->actions[i], label);
+}
+
+/* One action, numbered `label` ("2.3", "B.1"). */
+static void text_action_at(const struct uc_plan_cluster *pc, const struct uc_plan_action *a,
+			   const char *label)
+{
 	char *nodes = node_list(a->nodes, a->nnodes);
 	char *where, *what, *first, range[64];
 	const char *rel = action_releases(pc, a->def, range, sizeof range);
@@ -213,13 +395,24 @@ static void text_action(const struct uc_plan_cluster *pc, const struct uc_plan_s
 		free(what);
 		what = marked;
 	}
-	int indent = snprintf(NULL, 0, "      %u.%zu  ", st->number, i + 1);
-	first = xasprintf("      %u.%zu  %s: ", st->number, i + 1, where);
+	int indent = snprintf(NULL, 0, "      %s  ", label);
+	first = xasprintf("      %s  %s: ", label, where);
 	wrap(first, indent + 2, what);
 	free(first);
 	free(what);
 	free(where);
 	free(nodes);
+}
+
+/* The step's title; a CA-signed certificate is renewed through a CSR, and
+ * the title says so rather than "Regenerate". malloc'd. */
+static char *step_title(const struct uc_plan_step *st)
+{
+	if (!st->nca)
+		return xstrdup(st->def->title);
+	if (st->nca == st->ncerts)
+		return xasprintf("Renew %s through a CSR (CA-signed)", st->def->unit);
+	return xasprintf("%s; renew the CA-signed ones through a CSR", st->def->title);
 }
 
 static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_step *st)
@@ -228,14 +421,37 @@ static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_ste
 	struct sbuf b = { 0 };
 	char t[32], days[48];
 
-	printf("\n  Step %u. %s\n", st->number, st->def->title);
+	char *title = step_title(st);
+	printf("\n  Step %u. %s\n", st->number, esc(title));
+	free(title);
 	for (size_t i = 0; i < st->nnodes; i++)
 		sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[st->nodes[i]].name,
 			    uc_role_name(c->nodes[st->nodes[i]].role));
 	char *s = sbuf_take(&b);
 	wrap("    Nodes:        ", 18, s);
 	free(s);
-	for (size_t i = 0; i < st->ncerts; i++) {
+	if (!st->def->unit) {
+		/* the CTL update and the migration serve the certificates of
+		 * other steps: name those steps, list each certificate once */
+		struct sbuf nb = { 0 };
+		for (size_t i = 0; i < pc->nphases; i++)
+			for (size_t j = 0; j < pc->phases[i].nsteps; j++) {
+				const struct uc_plan_step *o = &pc->phases[i].steps[j];
+				bool shares = false;
+				for (size_t a = 0; o->def->unit && a < o->ncerts && !shares; a++)
+					for (size_t k = 0; k < st->ncerts && !shares; k++)
+						shares = o->certs[a].record == st->certs[k].record;
+				if (shares)
+					sbuf_printf(&nb, "%s%u", nb.len ? ", " : "", o->number);
+			}
+		char *list = sbuf_take(&nb);
+		char *line = xasprintf("the certificates of step%s %s", strchr(list, ',') ? "s" : "",
+				       list);
+		wrap("    For:          ", 18, line);
+		free(line);
+		free(list);
+	}
+	for (size_t i = 0; st->def->unit && i < st->ncerts; i++) {
 		const struct uc_record *r = st->certs[i].record;
 		uc_format_rfc3339(r->cert->not_after, t);
 		days_text(r, days, sizeof days);
@@ -250,7 +466,7 @@ static void text_step(const struct uc_plan_cluster *pc, const struct uc_plan_ste
 	wrap("    You will see: ", 18, st->def->see);
 	wrap("    Verify:       ", 18, st->def->verify);
 	if (st->nimpact) {
-		printf("    Phone impact%s:\n", pc->basis->assumed ? " (ASSUMED, see impact basis)" : "");
+		printf("    Phone impact%s:\n", pc->basis && pc->basis->assumed ? " (ASSUMED, see impact basis)" : "");
 		for (size_t i = 0; i < st->nimpact; i++) {
 			if (!impact_shown(pc, &st->impact[i]))
 				continue;
@@ -309,12 +525,46 @@ static void scope_text(const struct uc_plan *p, char *buf, size_t len)
 			 t[UC_IMPACT_NONE], t[UC_IMPACT_CTL_ITL], t[UC_IMPACT_UNKNOWN]);
 }
 
-static void print_text(const struct uc_plan *p, const char *only)
+/* At the top, before anything that could read as an all-clear: the
+ * sources that could not be read. */
+static void text_unseen(const struct uc_inventory *inv, const char *only)
+{
+	size_t n = 0, bad = 0;
+
+	for (size_t i = 0; i < inv->nsources; i++)
+		if (source_in_scope(&inv->sources[i], only, NULL, true)) {
+			n++;
+			bad += !inv->sources[i].ok;
+		}
+	if (!bad)
+		return;
+	if (bad == n)
+		printf("NOTHING COULD BE READ: none of the %zu source%s answered. This is not an all-clear:\n"
+		       "uccert cannot tell whether any certificate needs renewing.\n", n, n == 1 ? "" : "s");
+	else
+		printf("INCOMPLETE: %zu of %zu sources could not be read; certificates they hold are not in this plan.\n",
+		       bad, n);
+	for (size_t i = 0; i < inv->nsources; i++) {
+		const struct uc_source *src = &inv->sources[i];
+		if (src->ok || !source_in_scope(src, only, NULL, true))
+			continue;
+		char *line = xasprintf("%s/%s: %s %s: %s", src->cluster, src->node,
+				       uc_source_kind_name(src->kind), src->location,
+				       src->error ? src->error : "error");
+		wrap("  not seen: ", 14, line);
+		free(line);
+	}
+	printf("\n");
+}
+
+static void print_text(const struct uc_plan *p, const struct uc_inventory *inv,
+		       const char *only)
 {
 	char t[32], scope[128], days[48];
 
 	uc_format_rfc3339(p->now, t);
 	scope_text(p, scope, sizeof scope);
+	text_unseen(inv, only);
 	if (!p->nclusters) {
 		if (only)
 			printf("Cluster %s: nothing needs renewing %s (as of %s).\n", esc(only), scope, t);
@@ -331,13 +581,12 @@ static void print_text(const struct uc_plan *p, const char *only)
 
 		printf("\n==============================================================================\n");
 		char rel[24];
-		if (c->release)
-			printf("Cluster %s (%s %s, %s)\n", esc(c->name), uc_product_name(c->product),
-			       uc_release_text(c->release, rel, sizeof rel),
-			       uc_security_mode_name(c->security_mode));
-		else
-			printf("Cluster %s (%s, %s)\n", esc(c->name), uc_product_name(c->product),
-			       uc_security_mode_name(c->security_mode));
+		/* the security mode is about phones: CUCM only */
+		printf("Cluster %s (%s%s%s%s%s)\n", esc(c->name), uc_product_name(c->product),
+		       c->release ? " " : "",
+		       c->release ? uc_release_text(c->release, rel, sizeof rel) : "",
+		       pc->basis ? ", " : "",
+		       pc->basis ? uc_security_mode_name(c->security_mode) : "");
 		printf("==============================================================================\n");
 		for (size_t i = 0; i < c->nnodes; i++)
 			sbuf_printf(&b, "%s%s (%s)", i ? ", " : "", c->nodes[i].name,
@@ -345,21 +594,27 @@ static void print_text(const struct uc_plan *p, const char *only)
 		char *s = sbuf_take(&b);
 		wrap("Nodes:        ", 14, s);
 		free(s);
-		text_fleet(pc);
-		wrap("Impact basis: ", 14, pc->basis->text);
+		if (pc->basis) {	/* a product with phones */
+			text_fleet(pc);
+			wrap("Impact basis: ", 14, pc->basis->text);
+		}
 		if (pc->release_note)
 			wrap("Release:      ", 14, pc->release_note);
 		for (size_t i = 0; i < pc->nfailed; i++) {
 			const struct uc_source *src = pc->failed_sources[i];
-			s = xasprintf("%s: cert_dir %s could not be read (%s): this plan may be incomplete.",
-				      src->node, src->location, src->error ? src->error : "error");
+			s = xasprintf("%s: %s %s could not be read (%s): this plan may be incomplete.",
+				      src->node, uc_source_kind_name(src->kind), src->location,
+				      src->error ? src->error : "error");
 			wrap("WARNING: ", 9, s);
 			free(s);
 		}
 		if (pc->unreadable)
 			printf("Note: %u unreadable own certificate file%s excluded (see uccert scan).\n",
 			       pc->unreadable, pc->unreadable == 1 ? "" : "s");
-		if (!uc_plan_cluster_nsteps(pc))
+		text_summary(pc, inv, p->now);
+		if (!uc_plan_cluster_nsteps(pc) && pc->nfailed == pc->nsources)
+			printf("\nNo step, but no source of this cluster could be read: whether anything needs renewing is unknown.\n");
+		else if (!uc_plan_cluster_nsteps(pc))
 			printf("\nNo step: nothing needs renewing %s on the nodes that could be read.\n",
 			       scope);
 		for (size_t i = 0; i < pc->nphases; i++) {
@@ -368,6 +623,15 @@ static void print_text(const struct uc_plan *p, const char *only)
 			for (size_t j = 0; j < ph->nremarks; j++)
 				wrap("  ", 2, ph->remarks[j]);
 			text_warnings(ph->warnings, ph->nwarnings, 2);
+			if (ph->nbefore && ph->nsteps) {
+				printf("\n  Before step %u (nothing of this phase is changed yet):\n",
+				       ph->steps[0].number);
+				for (size_t j = 0; j < ph->nbefore; j++) {
+					char label[32];
+					snprintf(label, sizeof label, "B.%zu", j + 1);
+					text_action_at(pc, &ph->before[j], label);
+				}
+			}
 			for (size_t j = 0; j < ph->nsteps; j++)
 				text_step(pc, &ph->steps[j]);
 		}
@@ -377,8 +641,8 @@ static void print_text(const struct uc_plan *p, const char *only)
 				const struct uc_record *r = pc->unplanned[i].record;
 				uc_format_rfc3339(r->cert->not_after, t);
 				days_text(r, days, sizeof days);
-				printf("  %s %s: %s, notAfter %s (unknown unit)\n", esc(r->node),
-				       esc(r->unit), days, t);
+				printf("  %s %s: %s, notAfter %s (%s)\n", esc(r->node),
+				       esc(r->unit), days, t, pc->unplanned[i].reason);
 			}
 		}
 	}
@@ -412,6 +676,8 @@ static void json_cert(struct jsonw *w, const struct uc_plan_cert *pc, const char
 	jw_kstring(w, "issuer", r->cert->issuer);
 	jw_kstring(w, "serial", r->cert->serial);
 	jw_kstring(w, "source", r->source);
+	if (r->store == UC_STORE_OWN)
+		jw_kstring(w, "renewal", uc_cert_ca_signed(r->cert) ? "csr" : "regenerate");
 	if (reason)
 		jw_kstring(w, "reason", reason);
 	jw_end_object(w);
@@ -437,6 +703,31 @@ static void json_models(struct jsonw *w, const struct uc_plan_cluster *pc, enum 
 	jw_end_array(w);
 }
 
+static void json_actions(struct jsonw *w, const char *key, const struct uc_plan_action *v,
+			 size_t n)
+{
+	jw_key(w, key);
+	jw_begin_array(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct uc_plan_action *a = &v[i];
+		char range[64], rel[24];
+		jw_begin_object(w);
+		jw_kstring(w, "target", uc_target_name(a->def->target));
+		json_strings(w, "nodes", a->nodes, a->nnodes);
+		jw_kstring(w, "command", a->def->command);
+		jw_kstring(w, "note", a->def->note);
+		jw_key(w, "releases");
+		jw_begin_object(w);
+		jw_kstring(w, "from", a->def->from ? uc_release_text(a->def->from, rel, sizeof rel) : NULL);
+		jw_kstring(w, "until", a->def->until ? uc_release_text(a->def->until, rel, sizeof rel) : NULL);
+		jw_kstring(w, "text", a->def->from || a->def->until
+			   ? uc_release_range(a->def->from, a->def->until, range, sizeof range) : NULL);
+		jw_end_object(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 		      const struct uc_plan_step *st)
 {
@@ -446,7 +737,9 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 	jw_kint(w, "number", st->number);
 	jw_kstring(w, "id", st->def->id);
 	jw_kstring(w, "unit", st->def->unit);
-	jw_kstring(w, "title", st->def->title);
+	char *title = step_title(st);
+	jw_kstring(w, "title", title);
+	free(title);
 	jw_kbool(w, "node_by_node", st->def->node_by_node);
 	jw_key(w, "nodes");
 	jw_begin_array(w);
@@ -463,26 +756,7 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 		json_cert(w, &st->certs[i], NULL);
 	jw_end_array(w);
 	json_strings(w, "preconditions", st->preconditions, st->npreconditions);
-	jw_key(w, "actions");
-	jw_begin_array(w);
-	for (size_t i = 0; i < st->nactions; i++) {
-		const struct uc_plan_action *a = &st->actions[i];
-		jw_begin_object(w);
-		jw_kstring(w, "target", uc_target_name(a->def->target));
-		json_strings(w, "nodes", a->nodes, a->nnodes);
-		jw_kstring(w, "command", a->def->command);
-		jw_kstring(w, "note", a->def->note);
-		char range[64], rel[24];
-		jw_key(w, "releases");
-		jw_begin_object(w);
-		jw_kstring(w, "from", a->def->from ? uc_release_text(a->def->from, rel, sizeof rel) : NULL);
-		jw_kstring(w, "until", a->def->until ? uc_release_text(a->def->until, rel, sizeof rel) : NULL);
-		jw_kstring(w, "text", a->def->from || a->def->until
-			   ? uc_release_range(a->def->from, a->def->until, range, sizeof range) : NULL);
-		jw_end_object(w);
-		jw_end_object(w);
-	}
-	jw_end_array(w);
+	json_actions(w, "actions", st->actions, st->nactions);
 	jw_kstring(w, "see", st->def->see);
 	jw_kstring(w, "verify", st->def->verify);
 	json_strings(w, "remarks", st->remarks, st->nremarks);
@@ -508,27 +782,8 @@ static void json_step(struct jsonw *w, const struct uc_plan_cluster *pc,
 	jw_end_object(w);
 }
 
-static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
+static void json_fleet(struct jsonw *w, const struct uc_plan_cluster *pc)
 {
-	const struct uc_cluster *c = pc->cluster;
-
-	jw_begin_object(w);
-	jw_kstring(w, "name", c->name);
-	jw_kstring(w, "product", uc_product_name(c->product));
-	jw_kstring(w, "security_mode", uc_security_mode_name(c->security_mode));
-	char rel[24];
-	jw_kstring(w, "version", c->release ? uc_release_text(c->release, rel, sizeof rel) : NULL);
-	jw_kstring(w, "release_note", pc->release_note);
-	jw_key(w, "nodes");
-	jw_begin_array(w);
-	for (size_t i = 0; i < c->nnodes; i++) {
-		jw_begin_object(w);
-		jw_kstring(w, "name", c->nodes[i].name);
-		jw_kstring(w, "role", uc_role_name(c->nodes[i].role));
-		jw_end_object(w);
-	}
-	jw_end_array(w);
-	jw_key(w, "phones");
 	jw_begin_object(w);
 	jw_kbool(w, "configured", fleet_configured(pc));
 	jw_key(w, "families");
@@ -543,17 +798,51 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	}
 	jw_end_array(w);
 	jw_end_object(w);
-	jw_key(w, "impact_basis");
+}
+
+static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc,
+			 const struct uc_inventory *inv, int64_t now)
+{
+	const struct uc_cluster *c = pc->cluster;
+
 	jw_begin_object(w);
-	jw_kstring(w, "id", pc->basis->id);
-	jw_kbool(w, "assumed", pc->basis->assumed);
-	jw_kstring(w, "text", pc->basis->text);
-	jw_end_object(w);
+	jw_kstring(w, "name", c->name);
+	jw_kstring(w, "product", uc_product_name(c->product));
+	jw_kstring(w, "security_mode", pc->basis ? uc_security_mode_name(c->security_mode) : NULL);
+	char rel[24];
+	jw_kstring(w, "version", c->release ? uc_release_text(c->release, rel, sizeof rel) : NULL);
+	jw_kstring(w, "release_note", pc->release_note);
+	jw_key(w, "nodes");
+	jw_begin_array(w);
+	for (size_t i = 0; i < c->nnodes; i++) {
+		jw_begin_object(w);
+		jw_kstring(w, "name", c->nodes[i].name);
+		jw_kstring(w, "role", uc_role_name(c->nodes[i].role));
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_key(w, "phones");
+	if (pc->basis)
+		json_fleet(w, pc);
+	else			/* Unity Connection, IM and Presence: no phones */
+		jw_null(w);
+	jw_key(w, "impact_basis");
+	if (pc->basis) {
+		jw_begin_object(w);
+		jw_kstring(w, "id", pc->basis->id);
+		jw_kbool(w, "assumed", pc->basis->assumed);
+		jw_kstring(w, "text", pc->basis->text);
+		jw_end_object(w);
+	} else {
+		jw_null(w);
+	}
+	json_summary(w, pc, inv, now);
 	jw_key(w, "source_errors");
 	jw_begin_array(w);
 	for (size_t i = 0; i < pc->nfailed; i++) {
 		jw_begin_object(w);
 		jw_kstring(w, "node", pc->failed_sources[i]->node);
+		jw_kstring(w, "kind", uc_source_kind_name(pc->failed_sources[i]->kind));
 		jw_kstring(w, "location", pc->failed_sources[i]->location);
 		jw_kstring(w, "error", pc->failed_sources[i]->error);
 		jw_end_object(w);
@@ -570,6 +859,7 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 		jw_kstring(w, "title", ph->def->title);
 		json_strings(w, "remarks", ph->remarks, ph->nremarks);
 		json_strings(w, "warnings", ph->warnings, ph->nwarnings);
+		json_actions(w, "before", ph->before, ph->nbefore);
 		jw_key(w, "steps");
 		jw_begin_array(w);
 		for (size_t j = 0; j < ph->nsteps; j++)
@@ -581,20 +871,34 @@ static void json_cluster(struct jsonw *w, const struct uc_plan_cluster *pc)
 	jw_key(w, "unplanned");
 	jw_begin_array(w);
 	for (size_t i = 0; i < pc->nunplanned; i++)
-		json_cert(w, &pc->unplanned[i], "unknown unit: no renewal procedure");
+		json_cert(w, &pc->unplanned[i], pc->unplanned[i].reason);
 	jw_end_array(w);
 	jw_end_object(w);
 }
 
-static void print_json(const struct uc_plan *p)
+static void print_json(const struct uc_plan *p, const struct uc_inventory *inv,
+		       const char *only)
 {
 	struct jsonw w;
 	char t[32];
+	long n = 0, bad = 0;
 
+	for (size_t i = 0; i < inv->nsources; i++)
+		if (source_in_scope(&inv->sources[i], only, NULL, true)) {
+			n++;
+			bad += !inv->sources[i].ok;
+		}
 	jw_init(&w, stdout, true);
 	jw_begin_object(&w);
 	uc_format_rfc3339(p->now, t);
 	jw_kstring(&w, "now", t);
+	/* false: some sources were not read, the plan may miss certificates */
+	jw_kbool(&w, "complete", bad == 0);
+	jw_key(&w, "sources");
+	jw_begin_object(&w);
+	jw_kint(&w, "total", n);
+	jw_kint(&w, "unreadable", bad);
+	jw_end_object(&w);
 	jw_key(&w, "within_days");
 	if (p->within >= 0)
 		jw_int(&w, p->within);
@@ -608,7 +912,7 @@ static void print_json(const struct uc_plan *p)
 	jw_key(&w, "clusters");
 	jw_begin_array(&w);
 	for (size_t i = 0; i < p->nclusters; i++)
-		json_cluster(&w, &p->clusters[i]);
+		json_cluster(&w, &p->clusters[i], inv, p->now);
 	jw_end_array(&w);
 	jw_end_object(&w);
 	jw_finish(&w);
@@ -656,20 +960,25 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		bool known = false;
 		for (size_t i = 0; i < cli->settings->nclusters; i++)
 			known |= strcmp(cli->settings->clusters[i].name, cluster) == 0;
-		if (!known)
-			return usage_error("plan: --cluster %s: no such cluster in %s", cluster,
-					   cli->config_path);
+		if (!known) {
+			char *names = cluster_names(cli->settings);
+			int rc = usage_error("plan: --cluster %s: no such cluster in %s (clusters: %s)",
+					     cluster, cli->config_path, names);
+			free(names);
+			return rc;
+		}
 	}
 
 	struct uc_scanner *sc = uc_scanner_new();
-	struct uc_inventory *inv = uc_scan(sc, cli->settings, cli->now);
+	struct uc_inventory *inv = scan_for_report(sc, cli->settings, cli->now);
 	struct uc_plan *p = uc_plan_build(inv, cli->settings, within, cluster);
 	if (json)
-		print_json(p);
+		print_json(p, inv, cluster);
 	else
-		print_text(p, cluster);
+		print_text(p, inv, cluster);
+	int rc = sources_exit(inv, cluster, NULL, true);
 	uc_plan_free(p);
 	uc_inventory_free(inv);
 	uc_scanner_free(sc);
-	return 0;
+	return rc;
 }

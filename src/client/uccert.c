@@ -12,6 +12,7 @@
 #include "client.h"
 #include "clock.h"
 #include "log.h"
+#include "scan.h"
 #include "util.h"
 
 #ifndef SYSCONFDIR
@@ -39,7 +40,8 @@ static void usage(FILE *out)
 		"usage: uccert [-c FILE] [--now TIME] COMMAND [ARGS]\n"
 		"\n"
 		"  -c, --config FILE  configuration (default %s/uccert/uccert.conf)\n"
-		"      --now TIME     evaluate as if it were TIME (RFC 3339, e.g. 2027-01-01T00:00:00Z)\n"
+		"      --now TIME     evaluate as if it were TIME: a date (2027-01-01, midnight\n"
+		"                     UTC) or RFC 3339 (2027-01-01T09:30:00Z)\n"
 		"  -q, --quiet        do not print configuration or scan warnings\n"
 		"  -h, --help         this help\n"
 		"  -V, --version      print the version\n"
@@ -72,10 +74,74 @@ int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+bool source_in_scope(const struct uc_source *src, const char *cluster,
+		     const char *node, bool tls)
+{
+	if (!tls && src->kind == UC_SOURCE_TLS)
+		return false;
+	if (cluster && strcmp(cluster, src->cluster) != 0)
+		return false;
+	return !node || strcmp(node, src->node) == 0;
+}
+
+int sources_exit(const struct uc_inventory *inv, const char *cluster,
+		 const char *node, bool tls)
+{
+	size_t n = 0, bad = 0;
+
+	for (size_t i = 0; i < inv->nsources; i++) {
+		if (!source_in_scope(&inv->sources[i], cluster, node, tls))
+			continue;
+		n++;
+		bad += !inv->sources[i].ok;
+	}
+	if (bad && bad == n)
+		return EXIT_NO_SOURCE;
+	return bad ? EXIT_SOME_SOURCES : 0;
+}
+
+char *cluster_names(const struct uc_settings *s)
+{
+	struct sbuf b = { 0 };
+
+	for (size_t i = 0; i < s->nclusters; i++)
+		sbuf_printf(&b, "%s%s", i ? ", " : "", s->clusters[i].name);
+	return sbuf_take(&b);
+}
+
+/* The library logs a source it cannot read at LOG_ERR; a report that
+ * prints every source error itself shows each once, on stdout. */
+static void without_source_errors(int priority, const char *msg)
+{
+	if (priority != LOG_ERR)
+		fprintf(stderr, "uccert: %s\n", msg);
+}
+
+struct uc_inventory *scan_for_report(struct uc_scanner *sc, const struct uc_settings *s,
+				     int64_t now)
+{
+	uc_log_set_handler(without_source_errors);
+	struct uc_inventory *inv = uc_scan(sc, s, now);
+	uc_log_set_handler(NULL);
+	return inv;
+}
+
 static int load_settings(struct cli *cli)
 {
 	cli->settings = uc_settings_load_logged(cli->config_path);
 	return cli->settings ? 0 : EXIT_CONFIG;
+}
+
+/* --now: RFC 3339, or a date alone for midnight UTC of that day. */
+static bool parse_now(const char *arg, int64_t *out)
+{
+	char buf[32];
+
+	if (strlen(arg) == 10 && arg[4] == '-' && arg[7] == '-') {
+		snprintf(buf, sizeof buf, "%sT00:00:00Z", arg);
+		return uc_parse_rfc3339(buf, out);
+	}
+	return uc_parse_rfc3339(arg, out);
 }
 
 int main(int argc, char **argv)
@@ -99,8 +165,8 @@ int main(int argc, char **argv)
 			cli.config_path = optarg;
 			break;
 		case 'N':
-			if (!uc_parse_rfc3339(optarg, &cli.now))
-				return usage_error("--now %s: expected RFC 3339 UTC time such as 2027-01-01T00:00:00Z", optarg);
+			if (!parse_now(optarg, &cli.now))
+				return usage_error("--now %s: expected a date (2027-01-01, midnight UTC) or an RFC 3339 time such as 2027-01-01T09:30:00Z", optarg);
 			uc_set_now(cli.now);
 			break;
 		case 'q':

@@ -72,7 +72,7 @@ static void fill_cert(struct cert_row *row, const struct uc_record *r,
 	row->node = pool_name(p, 1, r->node);
 	row->unit = pool_name(p, 2, r->unit);
 	row->source = pool_add(p, r->source);
-	row->regen = pool_add(p, uc_regen_command(r->unit));
+	row->regen = pool_add(p, uc_renew_command(r->unit, r->cert));
 	row->store = r->store;
 	row->impact = r->impact;
 	row->state = r->state;
@@ -123,7 +123,7 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 	size_t bytes = 1;
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
-		const char *regen = uc_regen_command(r->unit);
+		const char *regen = uc_renew_command(r->unit, r->cert);
 		bytes += strlen(r->cluster) + strlen(r->node) + strlen(r->unit) +
 			 strlen(r->source) + (regen ? strlen(regen) : 0) + 8;
 		if (r->cert)

@@ -157,6 +157,20 @@ const char *uc_state_name(enum uc_state s)
 	}
 }
 
+enum uc_impact uc_unit_impact(const struct uc_unit *u, enum uc_product product)
+{
+	if (!u)
+		return UC_IMPACT_UNKNOWN;
+	if (u->impact == UC_IMPACT_CTL_ITL && product != UC_PRODUCT_CUCM)
+		return UC_IMPACT_NONE;
+	return u->impact;
+}
+
+int uc_unit_on_product(const struct uc_unit *u, enum uc_product product)
+{
+	return u && (u->products & (unsigned)product) != 0;
+}
+
 const char *uc_product_name(enum uc_product p)
 {
 	switch (p) {

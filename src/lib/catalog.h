@@ -38,6 +38,13 @@ extern const size_t uc_nunits;
 
 /* Case-insensitive lookup; NULL for a unit the catalog does not know. */
 const struct uc_unit *uc_unit_find(const char *name);
+/* The impact class of unit u (NULL: unknown unit) on a node of product:
+ * only CUCM has phones, so a CTL/ITL unit found on Unity Connection or IM
+ * and Presence has no phone impact there. */
+enum uc_impact uc_unit_impact(const struct uc_unit *u, enum uc_product product);
+/* Whether unit u exists on product (Unity Connection has tomcat and ipsec
+ * but no CallManager, CAPF or TVS). */
+int uc_unit_on_product(const struct uc_unit *u, enum uc_product product);
 /* For units the catalog does not know: "-trust" suffix means a trust store. */
 enum uc_store uc_store_guess(const char *name);
 

@@ -11,7 +11,10 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <pthread.h>
@@ -191,7 +194,55 @@ struct creds {
 
 /* Fill c from path, or return why not (malloc'd). Nothing of the file's
  * content ever goes into a message. */
-static char *read_credentials(const char *path, struct creds *c)
+/* Whether this process is in group gid (effective, real or supplementary). */
+static bool in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(sizeof groups / sizeof groups[0], groups);
+
+	if (getegid() == gid || getgid() == gid)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The owner-only rule, or with a shared group: mode 0640 at most, group
+ * owner that group, readable by this process as owner or group member.
+ * Never world-readable. NULL when the file may be used, else why not. */
+static char *credentials_mode_error(const char *path, const struct stat *st, const char *group)
+{
+	uid_t me = geteuid();
+	struct group grbuf, *gr = NULL;
+	char buf[4096];
+
+	/* API fetches run in threads: the reentrant lookup */
+	if (group && getgrnam_r(group, &grbuf, buf, sizeof buf, &gr) != 0)
+		gr = NULL;
+
+	if (group && !gr)
+		return xasprintf("credentials file %s: credentials_group \"%s\" does not exist", path,
+				 group);
+	if (!gr) {
+		if (st->st_uid != me)
+			return xasprintf("credentials file %s: owned by uid %ju, must be 0600 or stricter and owned by uid %ju",
+					 path, (uintmax_t)st->st_uid, (uintmax_t)me);
+		if (st->st_mode & 077)
+			return xasprintf("credentials file %s: mode %04o, must be 0600 or stricter and owned by uid %ju",
+					 path, (unsigned)(st->st_mode & 07777), (uintmax_t)me);
+		return NULL;
+	}
+	if ((st->st_mode & 037) || ((st->st_mode & 040) && st->st_gid != gr->gr_gid))
+		return xasprintf("credentials file %s: mode %04o group %ju, must be 0640 or stricter with group %s (credentials_group), never world-readable",
+				 path, (unsigned)(st->st_mode & 07777), (uintmax_t)st->st_gid, group);
+	if (st->st_uid != me && !(st->st_gid == gr->gr_gid && (st->st_mode & 040) && in_group(gr->gr_gid)))
+		return xasprintf("credentials file %s: owned by uid %ju, must be owned by uid %ju or readable through group %s, of which this process is a member",
+				 path, (uintmax_t)st->st_uid, (uintmax_t)me, group);
+	return NULL;
+}
+
+static char *read_credentials(const char *path, const char *group, struct creds *c)
 {
 	struct stat st;
 	ssize_t n;
@@ -215,14 +266,10 @@ static char *read_credentials(const char *path, struct creds *c)
 		close(fd);
 		return xasprintf("credentials file %s: not a regular file", path);
 	}
-	uid_t me = geteuid();
-	if (st.st_uid != me || (st.st_mode & 077)) {
+	char *why = credentials_mode_error(path, &st, group);
+	if (why) {
 		close(fd);
-		if (st.st_uid != me)
-			return xasprintf("credentials file %s: owned by uid %ju, must be 0600 or stricter and owned by uid %ju",
-					 path, (uintmax_t)st.st_uid, (uintmax_t)me);
-		return xasprintf("credentials file %s: mode %04o, must be 0600 or stricter and owned by uid %ju",
-				 path, (unsigned)(st.st_mode & 07777), (uintmax_t)me);
+		return why;
 	}
 	while (len < CRED_MAX) {
 		n = read(fd, c->buf + len, CRED_MAX - len);
@@ -917,7 +964,7 @@ int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out)
 	}
 
 	c = xcalloc(1, sizeof *c);
-	if ((err = read_credentials(src->credentials_file, c))) {
+	if ((err = read_credentials(src->credentials_file, src->credentials_group, c))) {
 		OPENSSL_cleanse(c, sizeof *c);
 		free(c);
 		target_free(&t);

@@ -79,6 +79,8 @@ struct uc_api_result {
 struct uc_api_source {
 	const char *url;	/* "https://host[:port]", trailing '/' allowed */
 	const char *credentials_file;
+	const char *credentials_group;	/* may read it too (mode 0640, this
+					 * group); NULL: owner only (0600) */
 	const char *ca_file;	/* NULL: the system CA bundle */
 	bool insecure;		/* skip TLS verification (warned at every fetch) */
 	int timeout_s;		/* connect and whole-transfer limit; <= 0: default */

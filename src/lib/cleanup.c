@@ -377,6 +377,8 @@ const char *uc_cleanup_verdict_name(enum uc_cleanup_verdict v)
 		return "keep-symlink";
 	case UC_CLEANUP_ON_NODE:
 		return "on-node";
+	case UC_CLEANUP_KEEP_NO_REPLACEMENT:
+		return "keep-no-replacement";
 	default:
 		return "refused";
 	}

@@ -35,6 +35,8 @@ enum uc_cleanup_verdict {
 	UC_CLEANUP_ON_NODE,		/* a candidate read through a live source (the
 					 * certificate API): only its command, nothing
 					 * local to move */
+	UC_CLEANUP_KEEP_NO_REPLACEMENT,	/* no renewed certificate in the store, and
+					 * cleanup.require_replacement is set */
 	UC_CLEANUP_REFUSED,		/* unsafe name or path, changed file: an error */
 };
 

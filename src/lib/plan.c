@@ -29,11 +29,6 @@ struct group {
 	size_t n;
 };
 
-static bool is_self_signed(const struct uc_cert *c)
-{
-	return strcmp(c->subject, c->issuer) == 0;
-}
-
 static bool applies(enum uc_when when, const struct ctx *x)
 {
 	bool any = false;
@@ -43,7 +38,7 @@ static bool applies(enum uc_when when, const struct ctx *x)
 		return true;
 	case UC_WHEN_CA_SIGNED:
 		for (size_t i = 0; i < x->ncerts; i++)
-			any |= !is_self_signed(x->certs[i].record->cert);
+			any |= uc_cert_ca_signed(x->certs[i].record->cert);
 		return any;
 	case UC_WHEN_PUBLISHER_UNAFFECTED:
 		for (size_t i = 0; i < x->ncerts; i++)
@@ -87,6 +82,14 @@ static const char *release_marked(const char *text, unsigned from, unsigned unti
 		return text;
 	char *t = xasprintf("[%s] %s", uc_release_range(from, until, range, sizeof range),
 			    text);
+	pc->owned = xreallocarray(pc->owned, pc->nowned + 1, sizeof *pc->owned);
+	pc->owned[pc->nowned++] = t;
+	return t;
+}
+
+/* Keep a text built for this plan until the plan is freed. */
+static const char *own_text(struct uc_plan_cluster *pc, char *t)
+{
 	pc->owned = xreallocarray(pc->owned, pc->nowned + 1, sizeof *pc->owned);
 	pc->owned[pc->nowned++] = t;
 	return t;
@@ -140,6 +143,7 @@ static void push_cert(struct uc_plan_cert **v, size_t *n, const struct uc_record
 {
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[*n].record = r;
+	(*v)[*n].reason = NULL;
 	(*v)[(*n)++].role = role;
 }
 
@@ -194,12 +198,50 @@ static bool action_applies(const struct uc_action_def *a, const struct ctx *x)
 	       uc_release_applies(a->from, a->until, x->cluster->release);
 }
 
+/* Whether a is the step's "set cert regen <unit>" on the nodes themselves:
+ * a CA-signed certificate gets the CSR procedure in its place. */
+static bool is_node_regen(const struct uc_step_def *def, const struct uc_action_def *a)
+{
+	const char *regen = uc_regen_command(def->unit);
+
+	return a->target == UC_TARGET_NODE && regen && a->command &&
+	       strcmp(a->command, regen) == 0 && uc_csr_actions(def->unit);
+}
+
+/* The step's actions on the nodes marked in `affected` (all of them, or
+ * `only`); the regeneration goes to the self-signed ones, the CSR
+ * procedure to the CA-signed ones. */
+static void add_actions(struct uc_plan_step *st, const struct uc_cluster *c,
+			const struct uc_step_def *def, const struct uc_action_def *a,
+			const bool *affected, const bool *self, const bool *ca,
+			ssize_t only, bool *touched)
+{
+	bool any_self = false, any_ca = false;
+
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (only < 0 || (size_t)only == i) {
+			any_self |= self[i];
+			any_ca |= ca[i];
+		}
+	if (!is_node_regen(def, a)) {
+		add_action(st, c, a, affected, only, touched);
+		return;
+	}
+	if (any_self)
+		add_action(st, c, a, self, only, touched);
+	if (any_ca)
+		for (const struct uc_action_def *k = uc_csr_actions(def->unit); k->target; k++)
+			add_action(st, c, k, ca, only, touched);
+}
+
 static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
 		       struct uc_plan_cluster *pc, struct group *g,
 		       const struct ctx *cx)
 {
 	const struct uc_cluster *c = pc->cluster;
 	bool *affected = xcalloc(c->nnodes, sizeof *affected);
+	bool *ca = xcalloc(c->nnodes, sizeof *ca);
+	bool *self = xcalloc(c->nnodes, sizeof *self);
 	bool *touched = xcalloc(c->nnodes, sizeof *touched);
 	struct ctx x = *cx;
 
@@ -209,8 +251,17 @@ static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
 	st->ncerts = g->n;
 	g->certs = NULL;
 	g->n = 0;
-	for (size_t i = 0; i < st->ncerts; i++)
-		affected[st->certs[i].record->node_idx] = true;
+	for (size_t i = 0; i < st->ncerts; i++) {
+		size_t n = st->certs[i].record->node_idx;
+		affected[n] = true;
+		if (def->unit && uc_csr_actions(def->unit) &&
+		    uc_cert_ca_signed(st->certs[i].record->cert)) {
+			ca[n] = true;
+			st->nca++;
+		}
+	}
+	for (size_t i = 0; i < c->nnodes; i++)
+		self[i] = affected[i] && !ca[i];
 
 	/* node by node: the per-node actions on one node after the other,
 	 * then those on the publisher, every node or the phones, once */
@@ -220,23 +271,40 @@ static void build_step(struct uc_plan_step *st, const struct uc_step_def *def,
 				continue;
 			for (const struct uc_action_def *a = def->actions; a->target; a++)
 				if (a->target == UC_TARGET_NODE && action_applies(a, cx))
-					add_action(st, c, a, affected, (ssize_t)i, touched);
+					add_actions(st, c, def, a, affected, self, ca,
+						    (ssize_t)i, touched);
 		}
 	}
 	for (const struct uc_action_def *a = def->actions; a->target; a++)
 		if ((!def->node_by_node || a->target != UC_TARGET_NODE) && action_applies(a, cx))
-			add_action(st, c, a, affected, -1, touched);
+			add_actions(st, c, def, a, affected, self, ca, -1, touched);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		if (!touched[i] && !affected[i])
 			continue;
 		st->nodes = xreallocarray(st->nodes, st->nnodes + 1, sizeof *st->nodes);
 		st->nodes[st->nnodes++] = i;
 	}
+	free(ca);
+	free(self);
 
 	x.certs = st->certs;
 	x.ncerts = st->ncerts;
 	add_notes(def->notes, &x, pc, &st->preconditions, &st->npreconditions,
 		  &st->remarks, &st->nremarks, &st->warnings, &st->nwarnings);
+	for (size_t i = 0; st->nca && i < st->ncerts; i++) {
+		const struct uc_record *r = st->certs[i].record;
+		if (!uc_cert_ca_signed(r->cert))
+			continue;
+		push_str(&st->warnings, &st->nwarnings,
+			 own_text(pc, xasprintf("On %s the %s certificate is CA-signed (issuer %s): renew it through a CSR as listed, never with %s, which would replace it with a self-signed certificate.",
+						r->node, def->unit, r->cert->issuer,
+						uc_regen_command(def->unit))));
+	}
+	if (st->nca)
+		/* TAC 118731 (CA-signed multi-server SAN): one CSR, generated on
+		 * the publisher, covers every node listed in it */
+		push_str(&st->remarks, &st->nremarks,
+			 "A multi-server (SAN) certificate needs one CSR only: generate it on the publisher (Distribution: Multi-server) and upload the signed certificate there; it reaches the other nodes it names.");
 
 	if (def->phase == UC_PHASE_CTL_ITL) {
 		for (int f = 0; f < UC_NFAMILIES; f++) {
@@ -283,6 +351,9 @@ static void free_cluster(struct uc_plan_cluster *pc)
 		struct uc_plan_phase *ph = &pc->phases[i];
 		for (size_t j = 0; j < ph->nsteps; j++)
 			free_step(&ph->steps[j]);
+		for (size_t j = 0; j < ph->nbefore; j++)
+			free(ph->before[j].nodes);
+		free(ph->before);
 		free(ph->steps);
 		free(ph->remarks);
 		free(ph->warnings);
@@ -294,6 +365,17 @@ static void free_cluster(struct uc_plan_cluster *pc)
 	free(pc->models);
 	free(pc->unplanned);
 	free(pc->failed_sources);
+}
+
+static bool phase_expired(const struct uc_plan_phase *ph)
+{
+	for (size_t i = 0; i < ph->nsteps; i++)
+		for (size_t k = 0; k < ph->steps[i].ncerts; k++) {
+			const struct uc_record *r = ph->steps[i].certs[k].record;
+			if (r->state == UC_STATE_EXPIRED || r->days_left < 0)
+				return true;
+		}
+	return false;
 }
 
 /* Fill pc for cluster ci; false when nothing is due there and every
@@ -312,7 +394,8 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 
 	memset(pc, 0, sizeof *pc);
 	pc->cluster = c;
-	pc->basis = uc_impact_basis(c->security_mode);
+	/* only CUCM has phones: no fleet, no impact basis elsewhere */
+	pc->basis = c->product == UC_PRODUCT_CUCM ? uc_impact_basis(c->security_mode) : NULL;
 	if (!c->release)
 		pc->release_note = "not set (version in uccert.conf): uccert assumed no particular release and shows the actions and warnings of every release, each marked with the releases it applies to; set version to see only those of yours.";
 	pc->models = xcalloc(c->nphones, sizeof *pc->models);
@@ -323,6 +406,8 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 		pc->phones[f] += c->phones[i].count;
 	}
 	pc->nmodels = c->nphones;
+	for (size_t i = 0; i < inv->nsources; i++)
+		pc->nsources += strcmp(inv->sources[i].cluster, c->name) == 0;
 	for (size_t i = 0; i < inv->nsources; i++)
 		if (!inv->sources[i].ok && strcmp(inv->sources[i].cluster, c->name) == 0) {
 			pc->failed_sources = xreallocarray(pc->failed_sources, pc->nfailed + 1,
@@ -344,6 +429,14 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 		const struct uc_step_def *def = uc_step_for_unit(r->unit);
 		if (!def) {
 			push_cert(&pc->unplanned, &pc->nunplanned, r, role);
+			pc->unplanned[pc->nunplanned - 1].reason = "unknown unit: no renewal procedure";
+			continue;
+		}
+		if (!uc_unit_on_product(r->catalog, c->product)) {
+			push_cert(&pc->unplanned, &pc->nunplanned, r, role);
+			pc->unplanned[pc->nunplanned - 1].reason = c->product == UC_PRODUCT_CUC
+				? "not a Unity Connection unit: no renewal procedure there"
+				: "not a unit of this product: no renewal procedure there";
 			continue;
 		}
 		push_cert(&groups[def->kind].certs, &groups[def->kind].n, r, role);
@@ -397,8 +490,31 @@ static bool build_cluster(struct uc_plan_cluster *pc, const struct uc_plan *p,
 
 	for (size_t i = 0; i < pc->nphases; i++) {
 		struct uc_plan_phase *ph = &pc->phases[i];
-		add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
-			  &ph->warnings, &ph->nwarnings);
+		/* "any time" never sits above an expired certificate */
+		if (phase_expired(ph)) {
+			push_str(&ph->warnings, &ph->nwarnings, ph->def->phase == UC_PHASE_CTL_ITL
+				 ? "A certificate of this phase has EXPIRED: schedule the change window now."
+				 : "A certificate of this phase has EXPIRED: run these steps now, one node at a time.");
+			add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
+				  &ph->warnings, &ph->nwarnings);
+			if (ph->def->phase == UC_PHASE_NO_PHONE_IMPACT)
+				ph->nremarks = 0;	/* the "any time" remark */
+		} else {
+			add_notes(ph->def->notes, &x, pc, NULL, NULL, &ph->remarks, &ph->nremarks,
+				  &ph->warnings, &ph->nwarnings);
+		}
+		if (ph->def->before) {
+			struct uc_plan_step tmp = { 0 };
+			bool *none = xcalloc(c->nnodes ? c->nnodes : 1, sizeof *none);
+			bool *touched = xcalloc(c->nnodes ? c->nnodes : 1, sizeof *touched);
+			for (const struct uc_action_def *a = ph->def->before; a->target; a++)
+				if (action_applies(a, &x))
+					add_action(&tmp, c, a, none, -1, touched);
+			ph->before = tmp.actions;
+			ph->nbefore = tmp.nactions;
+			free(none);
+			free(touched);
+		}
 		const char *adj = uc_mode_adjustment(c->security_mode);
 		if (ph->def->phase == UC_PHASE_CTL_ITL && adj)
 			push_str(&ph->warnings, &ph->nwarnings, adj);

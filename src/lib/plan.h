@@ -20,6 +20,7 @@
 struct uc_plan_cert {
 	const struct uc_record *record;	/* node, unit, days_left, cert, ... */
 	enum uc_role role;		/* of the record's node */
+	const char *reason;		/* unplanned: why there is no step */
 };
 
 /* One action of a step, on concrete nodes. */
@@ -50,12 +51,16 @@ struct uc_plan_step {
 	struct uc_plan_cert *certs;	/* for the CTL update: those of the
 					 * steps that require it */
 	size_t ncerts;
+	size_t nca;		/* CA-signed certificates among them: renewed
+				 * through a CSR instead of regenerated */
 	struct uc_plan_impact impact[UC_NFAMILIES];	/* phase 2 only */
 	size_t nimpact;
 };
 
 struct uc_plan_phase {
 	const struct uc_phase_def *def;
+	struct uc_plan_action *before;	/* before its first step */
+	size_t nbefore;
 	const char **remarks, **warnings;
 	size_t nremarks, nwarnings;
 	struct uc_plan_step *steps;
@@ -70,16 +75,20 @@ struct uc_plan_model {
 
 struct uc_plan_cluster {
 	const struct uc_cluster *cluster;
-	const struct uc_impact_basis *basis;
+	const struct uc_impact_basis *basis;	/* NULL: a product without
+						 * phones (Unity Connection,
+						 * IM and Presence) */
 	long phones[UC_NFAMILIES];	/* fleet count per family */
 	struct uc_plan_model *models;	/* the fleet, in configuration order */
 	size_t nmodels;
 	struct uc_plan_phase *phases;	/* only phases with steps */
 	size_t nphases;
-	struct uc_plan_cert *unplanned;	/* own, due, but no procedure (unknown unit) */
+	struct uc_plan_cert *unplanned;	/* own, due, but no procedure (unknown
+					 * unit, or a unit not of this product) */
 	size_t nunplanned;
-	const struct uc_source **failed_sources;	/* nodes whose cert_dir was unreadable */
+	const struct uc_source **failed_sources;	/* sources that could not be read */
 	size_t nfailed;
+	size_t nsources;	/* sources of the cluster, read or not */
 	unsigned unreadable;	/* unreadable own files of the cluster (excluded) */
 	const char *release_note;	/* the assumption made when version is
 					 * not set; NULL when it is */

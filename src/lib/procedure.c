@@ -51,6 +51,82 @@ const char *uc_regen_command(const char *unit)
 	return NULL;
 }
 
+/* ---- CA-signed own certificates: renewed through a CSR ----
+ *
+ * [CLI] "set csr gen <unit>" generates a new key pair and a certificate
+ * signing request for a unit; [ADM125] "Manage Certificates" (Generate CSR,
+ * Download CSR, Upload Certificate/Certificate chain): the CA's root and
+ * intermediate certificates go to the unit's trust store first, then the
+ * signed certificate to the unit, then the services that use it restart.
+ * Regenerating instead would replace the CA-signed certificate with a
+ * self-signed one. ITLRecovery and the authz key are never CA-signed. */
+#define CSR_GET "Download the CSR (OS Administration > Security > Certificate Management > Download CSR) and have your CA sign it; keep the subject alternative names of the current certificate."
+#define CSR_ACTIONS(name, unit, trust) \
+	static const struct uc_action_def name[] = { \
+		{ UC_TARGET_NODE, "set csr gen " unit, "creates a new key pair and CSR; the current certificate stays in use until the signed one is uploaded", UC_WHEN_ALWAYS, 0, 0 }, \
+		{ UC_TARGET_NODE, NULL, CSR_GET, UC_WHEN_ALWAYS, 0, 0 }, \
+		{ UC_TARGET_NODE, NULL, "Upload the CA's root and intermediate certificates to " trust " first, then the signed certificate to " unit " (OS Administration > Security > Certificate Management > Upload Certificate/Certificate chain).", UC_WHEN_ALWAYS, 0, 0 }, \
+		{ 0 }, \
+	}
+CSR_ACTIONS(csr_tomcat, "tomcat", "tomcat-trust");
+CSR_ACTIONS(csr_tomcat_ecdsa, "tomcat-ECDSA", "tomcat-trust");
+CSR_ACTIONS(csr_ipsec, "ipsec", "ipsec-trust");
+CSR_ACTIONS(csr_callmanager, "CallManager", "CallManager-trust");
+CSR_ACTIONS(csr_callmanager_ecdsa, "CallManager-ECDSA", "CallManager-trust");
+CSR_ACTIONS(csr_capf, "CAPF", "CAPF-trust");
+CSR_ACTIONS(csr_tvs, "TVS", "TVS-trust");
+CSR_ACTIONS(csr_cup, "cup", "cup-trust");
+CSR_ACTIONS(csr_cup_ecdsa, "cup-ECDSA", "cup-trust");
+CSR_ACTIONS(csr_cup_xmpp, "cup-xmpp", "cup-xmpp-trust");
+CSR_ACTIONS(csr_cup_xmpp_ecdsa, "cup-xmpp-ECDSA", "cup-xmpp-trust");
+CSR_ACTIONS(csr_cup_xmpp_s2s, "cup-xmpp-s2s", "cup-xmpp-trust");
+CSR_ACTIONS(csr_cup_xmpp_s2s_ecdsa, "cup-xmpp-s2s-ECDSA", "cup-xmpp-trust");
+
+static const struct {
+	const char *unit;
+	const struct uc_action_def *actions;
+} csr_units[] = {
+	{ "tomcat", csr_tomcat },
+	{ "tomcat-ECDSA", csr_tomcat_ecdsa },
+	{ "ipsec", csr_ipsec },
+	{ "CallManager", csr_callmanager },
+	{ "CallManager-ECDSA", csr_callmanager_ecdsa },
+	{ "CAPF", csr_capf },
+	{ "TVS", csr_tvs },
+	{ "cup", csr_cup },
+	{ "cup-ECDSA", csr_cup_ecdsa },
+	{ "cup-xmpp", csr_cup_xmpp },
+	{ "cup-xmpp-ECDSA", csr_cup_xmpp_ecdsa },
+	{ "cup-xmpp-s2s", csr_cup_xmpp_s2s },
+	{ "cup-xmpp-s2s-ECDSA", csr_cup_xmpp_s2s_ecdsa },
+};
+
+const struct uc_action_def *uc_csr_actions(const char *unit)
+{
+	const struct uc_unit *u = unit ? uc_unit_find(unit) : NULL;
+
+	if (!u || u->store != UC_STORE_OWN)
+		return NULL;
+	for (size_t i = 0; i < sizeof csr_units / sizeof csr_units[0]; i++)
+		if (strcmp(csr_units[i].unit, u->name) == 0)
+			return csr_units[i].actions;
+	return NULL;
+}
+
+bool uc_cert_ca_signed(const struct uc_cert *c)
+{
+	return c && strcmp(c->subject, c->issuer) != 0;
+}
+
+const char *uc_renew_command(const char *unit, const struct uc_cert *c)
+{
+	if (uc_cert_ca_signed(c)) {
+		const struct uc_action_def *a = uc_csr_actions(unit);
+		return a ? a->command : NULL;
+	}
+	return uc_regen_command(unit);
+}
+
 /* ---- releases ---- */
 
 bool uc_release_applies(unsigned from, unsigned until, unsigned release)
@@ -108,8 +184,6 @@ const char *uc_release_range(unsigned from, unsigned until, char *buf, size_t le
 
 #define RESTART "utils service restart "
 #define WEB_DOWN "Web pages (administration, OS administration, user pages) are down for up to 30 minutes after the Tomcat restart."
-#define CA_SIGNED_TOMCAT "A CA-signed tomcat certificate is not regenerated: it is renewed with a CSR (separate procedure)."
-#define CA_SIGNED_FOUND "This certificate is CA-signed (issuer differs from subject): do not regenerate it; generate a CSR, have it signed and upload it instead."
 #define TFTP_NODES "on the nodes that run TFTP"
 
 static const struct uc_action_def tomcat_actions[] = {
@@ -137,8 +211,6 @@ static const struct uc_action_def tomcat_actions[] = {
 };
 static const struct uc_note_def tomcat_notes[] = {
 	{ REMARK, ANY, WEB_DOWN, 0, 0 },
-	{ REMARK, ANY, CA_SIGNED_TOMCAT, 0, 0 },
-	{ WARNING, UC_WHEN_CA_SIGNED, CA_SIGNED_FOUND, 0, 0 },
 	/* [TAC215572] */
 	{ WARNING, CUCM_ONLY, "With SIP OAuth the Cisco CallManager restart drops the registrations of the node's phones for a moment: run it in a quiet hour.", R125, 0 },
 	{ 0 },
@@ -211,6 +283,7 @@ IMP_ACTIONS(cup_xmpp_s2s_ecdsa_actions, "cup-xmpp-s2s-ECDSA");
  * CallManager and HAProxy). [TAC] "CallManager Certificate" adds TVS and
  * TFTP restarts and phone resets, which the Security Guide does not list. */
 #define TAC_TVS "TAC 214231 restarts it; the Security Guide 14SU2 lists no TVS restart"
+#define WAIT_NODE "before the next node: every service of this node shows STARTED again, and its phones have registered again (RTMT: Voice/Video > Device > Device Search, status Registered)"
 #define TAC_TFTP TFTP_NODES "; TAC 214231 restarts it, the Security Guide 14SU2 does not"
 #define TAC_RESET "Reset the phones (TAC 214231; the Security Guide 14SU2 names no reset)."
 static const struct uc_action_def callmanager_actions[] = {
@@ -220,6 +293,9 @@ static const struct uc_action_def callmanager_actions[] = {
 	{ NODE, RESTART "Cisco HAProxy", NULL, ANY, R14, 0 },
 	{ NODE, RESTART "Cisco TVS", TAC_TVS, ANY, 0, 0 },
 	{ NODE, RESTART "Cisco Tftp", TAC_TFTP, ANY, 0, 0 },
+	/* [CLI] utils service list; RTMT Administration Guide, "Device
+	 * Search": what "one node after the other" waits for */
+	{ NODE, "utils service list", WAIT_NODE, ANY, 0, 0 },
 	{ PHONES, NULL, TAC_RESET, ANY, 0, 0 },
 	{ 0 },
 };
@@ -230,6 +306,9 @@ static const struct uc_action_def callmanager_ecdsa_actions[] = {
 	{ NODE, RESTART "Cisco HAProxy", NULL, ANY, R14, 0 },
 	{ NODE, RESTART "Cisco TVS", TAC_TVS, ANY, 0, 0 },
 	{ NODE, RESTART "Cisco Tftp", TAC_TFTP, ANY, 0, 0 },
+	/* [CLI] utils service list; RTMT Administration Guide, "Device
+	 * Search": what "one node after the other" waits for */
+	{ NODE, "utils service list", WAIT_NODE, ANY, 0, 0 },
 	{ PHONES, NULL, TAC_RESET, ANY, 0, 0 },
 	{ 0 },
 };
@@ -300,6 +379,9 @@ static const struct uc_action_def tvs_actions[] = {
 	{ NODE, "set cert regen TVS", "one node after the other", ANY, 0, 0 },
 	{ NODE, RESTART "Cisco TVS", TAC_TVS, ANY, 0, 0 },
 	{ NODE, RESTART "Cisco Tftp", TAC_TFTP, ANY, 0, 0 },
+	/* [CLI] utils service list; RTMT Administration Guide, "Device
+	 * Search": what "one node after the other" waits for */
+	{ NODE, "utils service list", WAIT_NODE, ANY, 0, 0 },
 	{ PHONES, NULL, TAC_RESET, ANY, 0, 0 },
 	{ PHONES, NULL, "Verify that the phones received the new ITL.", ANY, 0, 0 },
 	{ 0 },
@@ -488,9 +570,22 @@ static const struct uc_note_def phase2_notes[] = {
 	{ 0 },
 };
 
+/* Before the first step of the CTL/ITL phase. TAC 117598 ("ITL
+ * Enhancements in 10.0(1)"): restoring a DRS backup is a way back to trust
+ * files the phones still accept, and the backup holds the ITLRecovery
+ * key; "show itl" shows the current signer. [CLI] utils disaster_recovery
+ * status backup; show cert own. */
+static const struct uc_action_def phase2_before[] = {
+	{ PUB, NULL, "Back up the cluster with the Disaster Recovery System (Backup > Manual Backup) and wait until it has completed: restoring it is the way back to trust files the phones still accept (TAC 117598).", ANY, 0, 0 },
+	{ PUB, "utils disaster_recovery status backup", "the backup completed (SUCCESS) for every node", ANY, 0, 0 },
+	{ PUB, "show cert own ITLRecovery", "not expired: phones fall back on it if CallManager or TVS changes go wrong; an expiring one has its own step above CallManager", CUCM_ONLY, 0, 0 },
+	{ PUB, "show itl", "the ITL is signed by that ITLRecovery certificate", CUCM_ONLY, 0, 0 },
+	{ 0 },
+};
+
 static const struct uc_phase_def phases[] = {
-	{ UC_PHASE_NO_PHONE_IMPACT, "no-phone-impact", "No phone impact", phase1_notes },
-	{ UC_PHASE_CTL_ITL, "ctl-itl", "CTL/ITL impact", phase2_notes },
+	{ UC_PHASE_NO_PHONE_IMPACT, "no-phone-impact", "No phone impact", phase1_notes, NULL },
+	{ UC_PHASE_CTL_ITL, "ctl-itl", "CTL/ITL impact", phase2_notes, phase2_before },
 };
 
 const struct uc_phase_def *uc_phase_def(enum uc_phase phase)

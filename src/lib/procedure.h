@@ -13,12 +13,21 @@
 #include <stddef.h>
 
 #include "catalog.h"
+#include "cert.h"
 #include "settings.h"
 
 /* "set cert regen <unit>" in the catalog's spelling for an own unit of the
  * catalog (name matched case-insensitively); NULL for a trust unit, an
  * unknown unit or NULL. The string is static. */
 const char *uc_regen_command(const char *unit);
+
+/* A CA-signed certificate (issuer differs from subject) is never
+ * regenerated: "set cert regen" would replace it with a self-signed one. */
+bool uc_cert_ca_signed(const struct uc_cert *c);
+/* The first command that renews certificate c of unit: "set csr gen <unit>"
+ * when c is CA-signed, else uc_regen_command(unit); NULL when neither
+ * applies. The string is static. */
+const char *uc_renew_command(const char *unit, const struct uc_cert *c);
 
 /* ---- phases and steps ---- */
 
@@ -139,11 +148,19 @@ struct uc_phase_def {
 	const char *id;		/* "no-phone-impact", "ctl-itl" */
 	const char *title;
 	const struct uc_note_def *notes;	/* conditions as for steps */
+	const struct uc_action_def *before;	/* before its first step (a
+						 * backup, prechecks); NULL or
+						 * ends with target 0 */
 };
 const struct uc_phase_def *uc_phase_def(enum uc_phase phase);
 /* Phase-2 warning for a security mode whose steps differ from the USB-token
  * procedure the reference is written for; NULL for mixed-usb. */
 const char *uc_mode_adjustment(enum uc_security_mode mode);
+
+/* The CSR procedure that takes the place of "set cert regen <unit>" for a
+ * CA-signed certificate of unit (ends with target 0); NULL for a unit that
+ * is never CA-signed (ITLRecovery, authz) or not an own unit. */
+const struct uc_action_def *uc_csr_actions(const char *unit);
 
 /* ---- after deleting trust certificates ---- */
 

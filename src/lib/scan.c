@@ -564,7 +564,7 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 		if (u) {
 			proto.unit = u->name;
 			proto.store = u->store;
-			proto.impact = u->impact;
+			proto.impact = uc_unit_impact(u, c->product);
 		} else {
 			proto.unit = keep_name(inv, de->d_name);
 			proto.store = uc_store_guess(de->d_name);
@@ -644,7 +644,7 @@ static void add_live(struct build *b, size_t ci, size_t ni, enum uc_source_kind 
 		proto.catalog = u;
 		proto.unit = u ? u->name : keep_name(inv, it->unit);
 		proto.store = u ? u->store : it->trust ? UC_STORE_TRUST : UC_STORE_OWN;
-		proto.impact = u ? u->impact : UC_IMPACT_UNKNOWN;
+		proto.impact = uc_unit_impact(u, c->product);
 		src->ncerts += add_file(b, &proto, uc_certfile_ref(it->file));
 	}
 }
@@ -754,8 +754,11 @@ static void scan_api(struct build *b, size_t ci, size_t ni)
 {
 	const struct uc_settings *s = b->settings;
 	const struct uc_node *nd = &s->clusters[ci].nodes[ni];
-	struct uc_api_source src = { nd->api->url, nd->api->credentials, nd->api->ca_file,
-				     nd->api->insecure, s->api_timeout };
+	struct uc_api_source src = { .url = nd->api->url,
+				     .credentials_file = nd->api->credentials,
+				     .credentials_group = s->credentials_group,
+				     .ca_file = nd->api->ca_file, .insecure = nd->api->insecure,
+				     .timeout_s = s->api_timeout };
 	struct uc_api_result r;
 
 	if (uc_api_fetch(&src, &r) < 0) {

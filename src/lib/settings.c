@@ -694,7 +694,8 @@ static void load_groups(struct loader *ld, const config_setting_t *root,
 			struct uc_settings *s)
 {
 	static const char *const agentx_known[] = { "socket", "ping_interval", NULL };
-	static const char *const cleanup_known[] = { "quarantine_dir", "grace_days", NULL };
+	static const char *const cleanup_known[] = { "quarantine_dir", "grace_days",
+						     "require_replacement", NULL };
 	const config_setting_t *g;
 	const char *v;
 
@@ -720,6 +721,11 @@ static void load_groups(struct loader *ld, const config_setting_t *root,
 				s->quarantine_dir = path_setting(ld, v);
 			}
 			get_int(ld, g, "grace_days", 0, 36500, &s->grace_days);
+			const config_setting_t *rr = config_setting_get_member(g, "require_replacement");
+			if (rr && config_setting_type(rr) != CONFIG_TYPE_BOOL)
+				ERR(rr, "cleanup: require_replacement: expected true or false");
+			else if (rr)
+				s->require_replacement = config_setting_get_bool(rr);
 		}
 	}
 }
@@ -758,7 +764,8 @@ static struct uc_settings *load_stream(const char *path, FILE *fp, bool from_fil
 		"threshold_days_ctl_itl", "threshold_days_unknown", "reminder_days",
 		"expired_repeat_days", "scan_interval", "state_dir", "clusters",
 		"agentx", "cleanup", "user", "probe_timeout", "probe_concurrency",
-		"api_timeout", "stale_after", "notify_rate", "notify_inflight", NULL };
+		"api_timeout", "stale_after", "notify_rate", "notify_inflight",
+		"credentials_group", NULL };
 	struct loader ld_ = { .path = path, .diag = diag }, *ld = &ld_;
 	config_t cfg;
 	struct uc_settings *s;
@@ -826,6 +833,8 @@ static struct uc_settings *load_stream(const char *path, FILE *fp, bool from_fil
 	get_int(ld, root, "stale_after", 0, 3650, &s->stale_after);
 	if ((v = get_string(ld, root, "user", false, NULL)))
 		s->user = xstrdup(v);
+	if ((v = get_string(ld, root, "credentials_group", false, NULL)))
+		s->credentials_group = xstrdup(v);
 	load_groups(ld, root, s);
 	if (!s->quarantine_dir)
 		s->quarantine_dir = xasprintf("%s/quarantine", s->state_dir);
@@ -944,6 +953,7 @@ void uc_settings_free(struct uc_settings *s)
 	free(s->reminder_days);
 	free(s->state_dir);
 	free(s->user);
+	free(s->credentials_group);
 	free(s->agentx_socket);
 	free(s->quarantine_dir);
 	free(s->path);

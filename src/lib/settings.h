@@ -86,9 +86,12 @@ struct uc_settings {
 	int agentx_ping_interval;
 	char *quarantine_dir;
 	int grace_days;
+	bool require_replacement;	/* cleanup deletes only renewed certificates */
 	int probe_timeout;	/* seconds, connect + handshake */
 	int probe_concurrency;
 	int api_timeout;	/* seconds, whole request */
+	char *credentials_group;	/* may read the API credentials files
+					 * too (0640); NULL: owner only */
 	int stale_after;	/* days a failed live source keeps its rows */
 	struct uc_cluster *clusters;
 	size_t nclusters;
