@@ -479,6 +479,26 @@ START_TEST(impact_matrix)
 }
 END_TEST
 
+/* [TAC] 214231 "ITLRecovery Certificate": from 12.5 a subscriber's
+ * ITLRecovery is the publisher's, renewed there */
+START_TEST(renew_itlrecovery_on_subscriber)
+{
+	ck_assert_str_eq(uc_renew_command_on("ITLRecovery", NULL, UC_ROLE_PUBLISHER, 0),
+			 "set cert regen ITLRecovery");
+	ck_assert_str_eq(uc_renew_command_on("ITLRecovery", NULL, UC_ROLE_SUBSCRIBER, 0),
+			 "on the publisher: set cert regen ITLRecovery");
+	ck_assert_str_eq(uc_renew_command_on("ITLRecovery", NULL, UC_ROLE_SUBSCRIBER,
+					     UC_RELEASE(12, 5, 0)),
+			 "on the publisher: set cert regen ITLRecovery");
+	ck_assert_str_eq(uc_renew_command_on("ITLRecovery", NULL, UC_ROLE_SUBSCRIBER,
+					     UC_RELEASE(12, 0, 1)),
+			 "set cert regen ITLRecovery");
+	ck_assert_str_eq(uc_renew_command_on("tomcat", NULL, UC_ROLE_SUBSCRIBER, 0),
+			 "set cert regen tomcat");
+	ck_assert_ptr_null(uc_renew_command_on("tomcat-trust", NULL, UC_ROLE_SUBSCRIBER, 0));
+}
+END_TEST
+
 static Suite *procedure_suite(void)
 {
 	Suite *s = suite_create("procedure");
@@ -488,6 +508,7 @@ static Suite *procedure_suite(void)
 	tcase_add_test(tc, regen_every_catalog_unit);
 	tcase_add_test(tc, regen_trust_and_unknown);
 	tcase_add_test(tc, renew_ca_signed);
+	tcase_add_test(tc, renew_itlrecovery_on_subscriber);
 	tcase_add_test(tc, steps_match_catalog);
 	tcase_add_test(tc, ctl_update_per_mode);
 	tcase_add_test(tc, families);

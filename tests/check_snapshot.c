@@ -42,9 +42,17 @@ static void put(struct fixture *f, const char *unit, const char *file, const cha
 	free(d);
 }
 
+/* extra_node may name the fixture's directory as @DIR@ (once) */
 static void setup(struct fixture *f, const char *extra_node)
 {
 	f->dir = tk_tmpdir();
+	char *extra = NULL;
+	const char *at = extra_node ? strstr(extra_node, "@DIR@") : NULL;
+	if (at)
+		extra = tk_printf("%.*s%s%s", (int)(at - extra_node), extra_node, f->dir, at + 5);
+	else if (extra_node)
+		extra = tk_printf("%s", extra_node);
+	extra_node = extra;
 	f->node = tk_printf("%s/pub", f->dir);
 	tk_mkdir(f->node);
 	char *conf = tk_printf("%s/uccert.conf", f->dir);
@@ -60,6 +68,7 @@ static void setup(struct fixture *f, const char *extra_node)
 	f->ids = uc_idmap_open(NULL);
 	free(text);
 	free(conf);
+	free(extra);
 }
 
 static void teardown(struct fixture *f)
@@ -223,6 +232,36 @@ START_TEST(test_source_status)
 }
 END_TEST
 
+/* uccertRegenCommand: a subscriber's ITLRecovery is renewed on the
+ * publisher (from 12.5), the publisher's own on itself. */
+START_TEST(test_regen_command_by_role)
+{
+	struct fixture f;
+	setup(&f, ", { name = \"sub\"; role = \"subscriber\"; cert_dir = \"@DIR@/sub\"; }");
+	put(&f, "ITLRecovery", "ITLRecovery.pem", "ITLRECOVERY_pub", T0 + 300 * DAY);
+	char *pubnode = f.node;
+	f.node = tk_printf("%s/sub", f.dir);
+	tk_mkdir(f.node);
+	put(&f, "ITLRecovery", "ITLRecovery.pem", "ITLRECOVERY_pub", T0 + 300 * DAY);
+	free(f.node);
+	f.node = pubnode;
+	struct snapshot *snap = build(&f);
+	for (size_t i = 0; i < snap->nsources; i++)
+		ck_assert_msg(snap->sources[i].status == SOURCE_OK, "%s: %s",
+			      snap_str(snap, snap->sources[i].location),
+			      snap_str(snap, snap->sources[i].error));
+	ck_assert_uint_eq(snap->ncerts, 2);
+	for (size_t i = 0; i < snap->ncerts; i++) {
+		const struct cert_row *r = &snap->certs[i];
+		const char *want = strcmp(snap_str(snap, r->node), "sub") == 0
+			? "on the publisher: set cert regen ITLRecovery" : "set cert regen ITLRecovery";
+		ck_assert_str_eq(snap_str(snap, r->regen), want);
+	}
+	snapshot_free(snap);
+	teardown(&f);
+}
+END_TEST
+
 int main(void)
 {
 	tk_init_keys();
@@ -234,6 +273,7 @@ int main(void)
 	tcase_add_test(tc, test_rows_per_file_and_index_order);
 	tcase_add_test(tc, test_bands_and_counts);
 	tcase_add_test(tc, test_source_status);
+	tcase_add_test(tc, test_regen_command_by_role);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

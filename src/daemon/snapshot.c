@@ -65,14 +65,28 @@ static int cmp_row(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* uccertRegenCommand: the node's role and the cluster's release matter */
+static const char *renew_command(const struct uc_settings *s, const struct uc_record *r)
+{
+	enum uc_role role = UC_ROLE_PUBLISHER;
+	unsigned release = 0;
+	if (r->cluster_idx < s->nclusters) {
+		const struct uc_cluster *c = &s->clusters[r->cluster_idx];
+		release = c->release;
+		if (r->node_idx < c->nnodes)
+			role = c->nodes[r->node_idx].role;
+	}
+	return uc_renew_command_on(r->unit, r->cert, role, release);
+}
+
 static void fill_cert(struct cert_row *row, const struct uc_record *r,
-		      struct pool *p)
+		      const struct uc_settings *s, struct pool *p)
 {
 	row->cluster = pool_name(p, 0, r->cluster);
 	row->node = pool_name(p, 1, r->node);
 	row->unit = pool_name(p, 2, r->unit);
 	row->source = pool_add(p, r->source);
-	row->regen = pool_add(p, uc_renew_command(r->unit, r->cert));
+	row->regen = pool_add(p, renew_command(s, r));
 	row->store = r->store;
 	row->impact = r->impact;
 	row->state = r->state;
@@ -123,7 +137,7 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 	size_t bytes = 1;
 	for (size_t i = 0; i < inv->nrecords; i++) {
 		const struct uc_record *r = &inv->records[i];
-		const char *regen = uc_renew_command(r->unit, r->cert);
+		const char *regen = renew_command(s, r);
 		bytes += strlen(r->cluster) + strlen(r->node) + strlen(r->unit) +
 			 strlen(r->source) + (regen ? strlen(regen) : 0) + 8;
 		if (r->cert)
@@ -156,7 +170,7 @@ struct snapshot *snapshot_build(const struct uc_inventory *inv,
 		struct cert_row *row = &snap->certs[n++];
 		row->idx_oid = idx;
 		row->copy = copy;
-		fill_cert(row, r, &p);
+		fill_cert(row, r, s, &p);
 		row->band = r->cert ? uc_band(s, r->impact, r->days_left, r->state == UC_STATE_EXPIRED)
 				    : UC_BAND_NONE;	/* unreadable: never notified */
 	}

@@ -127,6 +127,23 @@ const char *uc_renew_command(const char *unit, const struct uc_cert *c)
 	return uc_regen_command(unit);
 }
 
+/* [TAC] 214231, "ITLRecovery Certificate": from 12.5 one ITLRecovery
+ * certificate is generated on the publisher and distributed to the
+ * subscribers, so a subscriber's copy is renewed on the publisher. */
+#define ITLRECOVERY_ON_PUBLISHER "on the publisher: set cert regen ITLRecovery"
+
+const char *uc_renew_command_on(const char *unit, const struct uc_cert *c, enum uc_role role,
+				unsigned release)
+{
+	const char *cmd = uc_renew_command(unit, c);
+	const struct uc_unit *u = unit ? uc_unit_find(unit) : NULL;
+
+	if (cmd && u && strcmp(u->name, "ITLRecovery") == 0 && role == UC_ROLE_SUBSCRIBER &&
+	    (!release || release >= UC_RELEASE(12, 5, 0)))
+		return ITLRECOVERY_ON_PUBLISHER;
+	return cmd;
+}
+
 /* ---- releases ---- */
 
 bool uc_release_applies(unsigned from, unsigned until, unsigned release)

@@ -28,6 +28,11 @@ bool uc_cert_ca_signed(const struct uc_cert *c);
  * when c is CA-signed, else uc_regen_command(unit); NULL when neither
  * applies. The string is static. */
 const char *uc_renew_command(const char *unit, const struct uc_cert *c);
+/* The same for a node of role in a cluster of release (0: not set): a
+ * subscriber's ITLRecovery (from 12.5, or when the release is not set) is
+ * renewed on the publisher, and says so. */
+const char *uc_renew_command_on(const char *unit, const struct uc_cert *c, enum uc_role role,
+				unsigned release);
 
 /* ---- phases and steps ---- */
 
