@@ -14,18 +14,25 @@ ZBX_SERVER=/usr/sbin/zabbix_server
 PYTHON3=$(command -v /usr/bin/python3 || command -v python3)
 
 # Everything of the server lives in Z, owned by the user the services run as.
-Z=$(mktemp -d "${TMPDIR:-/tmp}/uccert-zbx.XXXXXX")
-chmod 755 "$Z"
-on_exit "[ -n \"\${KEEP_TEST_DIR:-}\" ] && echo 'kept $Z' >&2 || rm -rf '$Z'"
 if [ "$(id -u)" -eq 0 ]; then
 	ZUSER=nobody
 	ZGROUP=$(id -gn nobody)
-	chown "$ZUSER:$ZGROUP" "$Z"
 	as_zuser() { setpriv --reuid="$ZUSER" --regid="$ZGROUP" --clear-groups --reset-env -- env PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 else
 	ZUSER=$(id -un)
+	ZGROUP=$(id -gn)
 	as_zuser() { "$@"; }
 fi
+# a TMPDIR that nobody may not enter (say, under /root) falls back to /tmp
+for _tmp in "${TMPDIR:-/tmp}" /tmp; do
+	Z=$(mktemp -d "$_tmp/uccert-zbx.XXXXXX")
+	chmod 755 "$Z"
+	chown "$ZUSER:$ZGROUP" "$Z"
+	as_zuser test -w "$Z" && break
+	rm -rf "$Z"
+done
+# (kept, like the test's own directory, when the test fails and KEEP_TEST_DIR is set)
+on_exit "if [ \"\$rc\" -ne 0 ] && [ -n \"\${KEEP_TEST_DIR:-}\" ]; then echo 'kept $Z' >&2; else rm -rf '$Z'; fi"
 
 zbx_missing() { # prints what is not installed
 	for _f in "$PGBIN/initdb" "$ZBX_SQL/schema.sql.gz" "$ZBX_WEB/api_jsonrpc.php" "$PHP_FPM" "$NGINX" "$ZBX_SERVER"; do
