@@ -27,6 +27,7 @@ Anything else: "Executed command unsuccessfully" and the prompt.
 --mode picks a behaviour:
     normal   as above
     stall    logs in and shows the prompt, then never answers a command
+--delay S waits S seconds before each answer (bench/ssh: a slower node).
 --log gets one line per event: "login ok user=U", "login refused user=U",
 "command <text>"; never a password.
 """
@@ -35,6 +36,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 import paramiko
 
@@ -141,26 +143,31 @@ def session(sock, key, args, log):
             data = chan.recv(4096)
             if not data:
                 return
+            reply = b""     # the terminal's echo and the answers, sent at once
             for b in data:
                 c = bytes([b])
                 if c in (b"\r", b"\n"):
-                    chan.sendall(b"\r\n")
+                    reply += b"\r\n"
                     text = line.decode("utf-8", "replace").strip()
                     line = b""
                     if not text:
-                        chan.sendall(PROMPT)
+                        reply += PROMPT
                         continue
                     log("command %s" % text)
                     if text in ("exit", "quit"):
+                        chan.sendall(reply)
                         chan.close()
                         return
                     if args.mode == "stall":
                         continue    # never answers, never prompts again
-                    out = answer(args.data, text).replace("\n", "\r\n")
-                    chan.sendall(out.encode() + PROMPT)
+                    if args.delay > 0:
+                        time.sleep(args.delay)
+                    reply += answer(args.data, text).replace("\n", "\r\n").encode() + PROMPT
                 else:
                     line += c
-                    chan.sendall(c)    # the terminal's echo
+                    reply += c
+            if reply:
+                chan.sendall(reply)
     except (EOFError, OSError, paramiko.SSHException):
         pass
     finally:
@@ -175,6 +182,7 @@ def main():
     ap.add_argument("--known-hosts", required=True)
     ap.add_argument("--log")
     ap.add_argument("--mode", default="normal", choices=("normal", "stall"))
+    ap.add_argument("--delay", type=float, default=0.0)
     args = ap.parse_args()
     log = Log(args.log)
 
