@@ -4,8 +4,10 @@
 # through the CLI equals the scan of the same files in a cert_dir in every
 # field but the source, the host key must be in known_hosts, a refused login
 # and refused credentials say why, a node that stops answering ends at its
-# timeout while the other nodes are read, and the password shows up nowhere.
+# timeout while the other nodes are read, uccertd publishes both in
+# uccertSourceTable (kind sshCli), and the password shows up nowhere.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/snmp-lib.sh"
 
 # python3-paramiko (Debian) for the stand-in server; the first python3 that has it
 PY=""
@@ -193,6 +195,31 @@ check "stalled node: the other node's 8 certificates are all there" \
 check "stalled node: logged as an error of that source" \
 	grep -q "^uccert: hq/sub: ssh ssh://admin@127.0.0.1:$PORT_stall: timed out after 3 s" "$W/stalled.stderr"
 check "ps saw the scan while it waited" grep -q "uccert .*stalled.conf" "$W/ps.txt"
+
+# ---- uccertd: the rows, and each node's source health ----------------------
+{ echo 'agentx = { ping_interval = 1; };'; cat "$W/stalled.conf"; } > "$W/daemon.conf"
+start_snmpd
+start_uccertd "$W/daemon.conf"
+sources() {
+	source_json | python3 -c '
+import json, sys
+s = lambda v: bytes.fromhex(v["hex"]).decode()
+for r in sorted(json.load(sys.stdin).values(), key=lambda r: s(r["5"])):
+    print("%s|%s|%s|%s|%s" % (r["4"], s(r["5"]), r["6"], s(r["7"]), r["9"]))'
+}
+both_read() { [ "$(sources | wc -l)" -eq 2 ]; }
+check "uccertd: both sources published after the first scan" wait_for 20 both_read
+sources > "$W/sources"
+check "uccertSourceTable: the CLI source (kind 4, sshCli), ok, 8 certificates" \
+	grep -qx "4|ssh://admin@127.0.0.1:$PORT_pub|1||8" "$W/sources"
+check "uccertSourceTable: the stalled node, error with the reason, no certificates" \
+	grep -qx "4|ssh://admin@127.0.0.1:$PORT_stall|2|timed out after 3 s (waiting for the answer to show cert list own)|0" \
+	"$W/sources"
+[ "$TESTS_FAILED" -eq 0 ] || cat "$W/sources" >&2
+rows() { table_json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+check "uccertTable: the 8 certificates read through the CLI" assert_eq 8 "$(rows)"
+ps -ww -o pid= -o args= -p "$UCCERTD_PID" >> "$W/ps.txt" 2>/dev/null || :
+check_clean_exit
 
 # ---- the password ---------------------------------------------------------
 leaks() {
