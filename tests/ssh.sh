@@ -43,10 +43,11 @@ printf 'admin:%s\n' "$PASSWORD" > "$W/cred-0644"
 chmod 0644 "$W/cred-0644"
 umask 022
 
-# ssh_server NAME MODE: a server for $D; sets PORT_<NAME> and PID_<NAME>,
-# its known_hosts line in $W/NAME.kh, its log in $W/NAME.log
+# ssh_server NAME MODE [DATA]: a server for DATA (default $D); sets
+# PORT_<NAME> and PID_<NAME>, its known_hosts line in $W/NAME.kh, its log
+# in $W/NAME.log
 ssh_server() {
-	"$PY" "$top_srcdir/tests/ssh-server.py" --data "$D" --credentials "$W/cred" \
+	"$PY" "$top_srcdir/tests/ssh-server.py" --data "${3:-$D}" --credentials "$W/cred" \
 		--port-file "$W/$1.port" --known-hosts "$W/$1.kh" --log "$W/$1.log" \
 		--mode "$2" 2> "$W/$1.err" &
 	_pid=$!
@@ -124,6 +125,18 @@ check "the table an operator reads is the same" diff "$W/files-text.out" "$W/cli
 check "no warning, no error on a clean read" assert_eq "0 " "$(cat "$W/cli-json.rc") $(cat "$W/cli-json.stderr")"
 check "one login per scan, then list own, list trust and one show per file" \
 	assert_eq "2 2 2 14" "$(logins) $(grep -c '^command show cert list own$' "$W/pub.log") $(grep -c '^command show cert list trust$' "$W/pub.log") $(grep -c '^command show cert \(own\|trust\) ' "$W/pub.log")"
+
+# ---- an answer without a certificate: an unreadable row, not a gap --------
+mkdir -p "$W/odd/tomcat-trust"
+cp "$D/tomcat-trust/Example_Root_CA.pem" "$W/odd/tomcat-trust/"
+echo "this file holds no certificate" > "$W/odd/tomcat-trust/notes.pem"
+ssh_server odd normal "$W/odd"
+conf odd "pub|$(sshset "$PORT_odd" "$W/cred" "$W/odd.kh")"
+scan odd odd
+check "a file whose answer holds no PEM is an unreadable row naming the command" \
+	grep -q "^hq  *pub  *tomcat-trust .*unreadable.*no certificate in the answer to show cert trust tomcat-trust/notes.pem" \
+	"$W/odd.out"
+check "and the other file of the store is read" grep -q 'CN=Example Root CA' "$W/odd.out"
 
 # ---- the host key ---------------------------------------------------------
 sed "s/^\[127.0.0.1\]:[0-9]*/[127.0.0.1]:$PORT_pub/" "$W/other.kh" > "$W/wrong.kh"

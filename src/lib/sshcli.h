@@ -12,6 +12,12 @@
  *   show cert own <unit>/<file>    12.5(1)SU3, "Show Commands", show cert own
  *   show cert trust <unit>/<file>  12.5(1)SU3, "Show Commands", show cert trust
  *
+ * The syntax is as the project's domain notes quote that guide; the guide's
+ * own text could not be consulted when this was written, so what an answer
+ * looks like is UNCONFIRMED beyond what the notes say (show cert prints the
+ * certificate, PEM included). A "show cert" answer without PEM armour
+ * becomes an unreadable row naming the command, never a silent gap.
+ *
  * What the answers are taken to hold, and no more: the lists name each file
  * as a "<unit>/<file>" token at the start of a line (what follows on the
  * line is free text); each "show cert" answer holds the certificate in PEM
