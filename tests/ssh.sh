@@ -92,9 +92,9 @@ conf() {
 		printf '\n); } );\n'
 	} > "$_f"
 }
-sshset() { # PORT [CRED [KNOWN_HOSTS [TIMEOUT]]]
+sshset() { # PORT [CRED [KNOWN_HOSTS [TIMEOUT]]]: 20 s, ample on a loaded machine
 	printf 'port = %s; credentials = "%s"; known_hosts = "%s"; timeout = %s;' "$1" \
-		"${2:-$W/cred}" "${3:-$W/pub.kh}" "${4:-5}"
+		"${2:-$W/cred}" "${3:-$W/pub.kh}" "${4:-20}"
 }
 # scan NAME CONF [--json]: stdout, stderr, status into $W/NAME.*
 scan() {
