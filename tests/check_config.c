@@ -551,6 +551,52 @@ START_TEST(test_relative_paths)
 }
 END_TEST
 
+/* The platform CLI source: defaults, the node's host, relative paths. */
+START_TEST(test_ssh_source)
+{
+	struct loaded l;
+
+	load(&l, "clusters = ( { name = \"hq\"; nodes = (\n"
+	     "  { name = \"pub\"; role = \"publisher\"; host = \"10.1.1.10\"; probes = [];\n"
+	     "    ssh = { user = \"admin\"; credentials = \"pub.cred\"; known_hosts = \"kh\"; }; },\n"
+	     "  { name = \"sub\"; role = \"subscriber\";\n"
+	     "    ssh = { host = \"sub.example.com\"; port = 2222; user = \"os\"; timeout = 9;\n"
+	     "            credentials = \"/etc/c\"; known_hosts = \"/etc/k\"; }; } ); } );\n");
+	assert_loaded(&l);
+	const struct uc_node_ssh *a = l.s->clusters[0].nodes[0].ssh, *b = l.s->clusters[0].nodes[1].ssh;
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->host, "10.1.1.10");
+	ck_assert_int_eq(a->port, 22);
+	ck_assert_int_eq(a->timeout, 30);
+	ck_assert_str_eq(a->user, "admin");
+	char *real = realpath(l.dir, NULL);
+	char *want = tk_printf("%s/pub.cred", real);
+	ck_assert_str_eq(a->credentials, want);
+	free(want);
+	want = tk_printf("%s/kh", real);
+	ck_assert_str_eq(a->known_hosts, want);
+	free(want);
+	free(real);
+	ck_assert_str_eq(b->host, "sub.example.com");
+	ck_assert_int_eq(b->port, 2222);
+	ck_assert_int_eq(b->timeout, 9);
+	unload(&l);
+}
+END_TEST
+
+/* No known_hosts: refused at load time, never trust on first use. */
+START_TEST(test_ssh_needs_known_hosts)
+{
+	struct loaded l;
+
+	load(&l, "clusters = ( { name = \"hq\"; nodes = (\n"
+	     "  { name = \"pub\"; role = \"publisher\";\n"
+	     "    ssh = { host = \"h\"; user = \"admin\"; credentials = \"/c\"; }; } ); } );\n");
+	assert_one_error(&l, 3, "known_hosts");
+	unload(&l);
+}
+END_TEST
+
 START_TEST(test_missing_cert_dir)
 {
 	struct loaded l;
@@ -821,6 +867,8 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_bad_version);
 	tcase_add_test(tc, test_duplicate_node);
 	tcase_add_test(tc, test_missing_cert_dir);
+	tcase_add_test(tc, test_ssh_source);
+	tcase_add_test(tc, test_ssh_needs_known_hosts);
 	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_reminder_over_threshold);
 	tcase_add_test(tc, test_bad_role);

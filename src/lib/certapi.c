@@ -33,11 +33,10 @@
 
 #include "catalog.h"
 #include "certapi.h"
+#include "creds.h"
 #include "log.h"
 #include "util.h"
 
-/* Larger than any sane "user:password" line; bigger files are refused. */
-#define CRED_MAX 4096
 /* Longest piece of a server-sent header (reason, type, location) quoted. */
 #define QUOTE_MAX 120
 
@@ -183,139 +182,6 @@ static void quote_into(char *dst, size_t size, const char *src, size_t len)
 		dst[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
 	dst[o] = '\0';
-}
-
-/* ---- credentials ------------------------------------------------------ */
-
-struct creds {
-	char buf[CRED_MAX + 1];
-	const char *user, *password;
-};
-
-/* Fill c from path, or return why not (malloc'd). Nothing of the file's
- * content ever goes into a message. */
-/* Whether this process is in group gid (effective, real or supplementary). */
-static bool in_group(gid_t gid)
-{
-	gid_t groups[256];
-	int n = getgroups(sizeof groups / sizeof groups[0], groups);
-
-	if (getegid() == gid || getgid() == gid)
-		return true;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
-}
-
-/* The owner-only rule, or with a shared group: mode 0640 at most, group
- * owner that group, readable by this process as owner or group member.
- * Never world-readable. NULL when the file may be used, else why not. */
-static char *credentials_mode_error(const char *path, const struct stat *st, const char *group)
-{
-	uid_t me = geteuid();
-	struct group grbuf, *gr = NULL;
-	char buf[4096];
-
-	/* API fetches run in threads: the reentrant lookup */
-	if (group && getgrnam_r(group, &grbuf, buf, sizeof buf, &gr) != 0)
-		gr = NULL;
-
-	if (group && !gr)
-		return xasprintf("credentials file %s: credentials_group \"%s\" does not exist", path,
-				 group);
-	if (!gr) {
-		if (st->st_uid != me)
-			return xasprintf("credentials file %s: owned by uid %ju, must be 0600 or stricter and owned by uid %ju",
-					 path, (uintmax_t)st->st_uid, (uintmax_t)me);
-		if (st->st_mode & 077)
-			return xasprintf("credentials file %s: mode %04o, must be 0600 or stricter and owned by uid %ju",
-					 path, (unsigned)(st->st_mode & 07777), (uintmax_t)me);
-		return NULL;
-	}
-	if ((st->st_mode & 037) || ((st->st_mode & 040) && st->st_gid != gr->gr_gid))
-		return xasprintf("credentials file %s: mode %04o group %ju, must be 0640 or stricter with group %s (credentials_group), never world-readable",
-				 path, (unsigned)(st->st_mode & 07777), (uintmax_t)st->st_gid, group);
-	if (st->st_uid != me && !(st->st_gid == gr->gr_gid && (st->st_mode & 040) && in_group(gr->gr_gid)))
-		return xasprintf("credentials file %s: owned by uid %ju, must be owned by uid %ju or readable through group %s, of which this process is a member",
-				 path, (uintmax_t)st->st_uid, (uintmax_t)me, group);
-	return NULL;
-}
-
-static char *read_credentials(const char *path, const char *group, struct creds *c)
-{
-	struct stat st;
-	ssize_t n;
-	size_t len = 0;
-
-	if (!path || !*path)
-		return xstrdup("no credentials file configured");
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		if (errno == ELOOP)
-			return xasprintf("credentials file %s: is a symbolic link (name the file itself)",
-					 path);
-		return xasprintf("credentials file %s: %s", path, strerror(errno));
-	}
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return xasprintf("credentials file %s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return xasprintf("credentials file %s: not a regular file", path);
-	}
-	char *why = credentials_mode_error(path, &st, group);
-	if (why) {
-		close(fd);
-		return why;
-	}
-	while (len < CRED_MAX) {
-		n = read(fd, c->buf + len, CRED_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return xasprintf("credentials file %s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	/* one more byte tells a full buffer from a longer file */
-	char extra;
-	n = len == CRED_MAX ? read(fd, &extra, 1) : 0;
-	close(fd);
-	if (n > 0)
-		return xasprintf("credentials file %s: larger than %d bytes, expected one line \"user:password\"",
-				 path, CRED_MAX);
-	c->buf[len] = '\0';
-
-	char *line = c->buf, *nl = memchr(line, '\n', len);
-	size_t linelen = nl ? (size_t)(nl - line) : len;
-	for (size_t i = linelen; i < len; i++)
-		if (!isspace((unsigned char)c->buf[i]))
-			return xasprintf("credentials file %s: more than one line, expected one line \"user:password\"",
-					 path);
-	if (linelen > 0 && line[linelen - 1] == '\r')
-		linelen--;
-	line[linelen] = '\0';
-	if (strlen(line) != linelen)
-		return xasprintf("credentials file %s: contains a NUL byte", path);
-	char *colon = strchr(line, ':');
-	if (!colon)
-		return xasprintf("credentials file %s: no ':' on the line, expected \"user:password\"",
-				 path);
-	*colon = '\0';
-	if (!*line)
-		return xasprintf("credentials file %s: empty user name, expected \"user:password\"", path);
-	if (!colon[1])
-		return xasprintf("credentials file %s: empty password, expected \"user:password\"", path);
-	c->user = line;
-	c->password = colon + 1;
-	return NULL;
 }
 
 /* ---- the URL ---------------------------------------------------------- */
@@ -571,7 +437,7 @@ static char *status_error(long code, const struct response *rs, const struct uc_
 
 /* GET the snapshot into rs. Returns NULL, or the error line (malloc'd). */
 static char *get_snapshot(const struct uc_api_source *src, const struct target *t,
-			  const struct creds *c, struct response *rs)
+			  const struct uc_creds *c, struct response *rs)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	int timeout = src->timeout_s > 0 ? src->timeout_s : UC_API_DEFAULT_TIMEOUT;
@@ -939,7 +805,7 @@ int uc_api_parse(const char *body, size_t len, const char *content_type, const c
 int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out)
 {
 	struct target t;
-	struct creds *c;
+	struct uc_creds *c;
 	struct response rs;
 	char *err;
 	int rc;
@@ -964,8 +830,8 @@ int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out)
 	}
 
 	c = xcalloc(1, sizeof *c);
-	if ((err = read_credentials(src->credentials_file, src->credentials_group, c))) {
-		OPENSSL_cleanse(c, sizeof *c);
+	if ((err = uc_creds_read(src->credentials_file, src->credentials_group, c))) {
+		uc_creds_wipe(c);
 		free(c);
 		target_free(&t);
 		out->error = err;
@@ -973,7 +839,7 @@ int uc_api_fetch(const struct uc_api_source *src, struct uc_api_result *out)
 	}
 	memset(&rs, 0, sizeof rs);
 	err = get_snapshot(src, &t, c, &rs);
-	OPENSSL_cleanse(c, sizeof *c);
+	uc_creds_wipe(c);
 	free(c);
 
 	if (err) {

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/inotify.h>
 #include <sys/vfs.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "log.h"
 #include "probe.h"
 #include "scan.h"
+#include "sshcli.h"
 #include "util.h"
 
 struct cache_entry {
@@ -590,7 +592,7 @@ static void scan_node(struct build *b, size_t ci, size_t ni)
 }
 
 
-/* ---- live sources: TLS ports and the certificate API ------------------ */
+/* ---- live sources: TLS ports, the certificate API, the CLI ------------- */
 
 /* Record a live source's outcome: the new items on success, else the kept
  * ones (until stale), and its rows. items are consumed. */
@@ -780,6 +782,99 @@ static void scan_api(struct build *b, size_t ci, size_t ni)
 	add_live(b, ci, ni, UC_SOURCE_API, nd->api->url, NULL, items, nitems);
 }
 
+/* Every node's platform CLI, sessions to different nodes at once (at most
+ * probe_concurrency), then their outcomes in configuration order. */
+struct ssh_job {
+	size_t ci, ni;
+	struct uc_ssh_source src;
+	struct uc_ssh_result res;
+};
+
+struct ssh_run {
+	struct ssh_job *jobs;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static void *ssh_worker(void *arg)
+{
+	struct ssh_run *run = arg;
+	for (;;) {
+		pthread_mutex_lock(&run->lock);
+		size_t i = run->next < run->n ? run->next++ : run->n;
+		pthread_mutex_unlock(&run->lock);
+		if (i == run->n)
+			return NULL;
+		uc_ssh_fetch(&run->jobs[i].src, &run->jobs[i].res);
+	}
+}
+
+static void ssh_record(struct build *b, struct ssh_job *j)
+{
+	const struct uc_cluster *c = &b->settings->clusters[j->ci];
+	const struct uc_node *nd = &c->nodes[j->ni];
+	char *where = uc_ssh_location(&j->src);
+	struct uc_ssh_result *r = &j->res;
+
+	if (r->error) {
+		add_live(b, j->ci, j->ni, UC_SOURCE_SSH, where, r->error, NULL, 0);
+		free(where);
+		return;
+	}
+	for (size_t i = 0; i < r->nunplaced; i++)
+		uc_log(LOG_DEBUG, "%s/%s: %s: list line without <unit>/<file>: %s", c->name,
+		       nd->name, where, r->unplaced[i]);
+	struct live_item *items = xcalloc(r->ncerts ? r->ncerts : 1, sizeof *items);
+	for (size_t i = 0; i < r->ncerts; i++) {
+		const struct uc_ssh_cert *a = &r->certs[i];
+		items[i].unit = xstrdup(a->unit);
+		items[i].trust = a->trust;
+		items[i].file = uc_certfile_ref(a->file);
+		char *path = xasprintf("%s/%s/%s", where, a->unit, a->filename);
+		name_file(items[i].file, path, strrchr(path, '/') + 1);
+	}
+	add_live(b, j->ci, j->ni, UC_SOURCE_SSH, where, NULL, items, r->ncerts);
+	free(where);
+}
+
+static void scan_ssh(struct build *b)
+{
+	const struct uc_settings *s = b->settings;
+	struct ssh_run run = { NULL, 0, 0, PTHREAD_MUTEX_INITIALIZER };
+
+	for (size_t ci = 0; ci < s->nclusters; ci++)
+		for (size_t ni = 0; ni < s->clusters[ci].nnodes; ni++) {
+			const struct uc_node_ssh *x = s->clusters[ci].nodes[ni].ssh;
+			if (!x)
+				continue;
+			run.jobs = xreallocarray(run.jobs, run.n + 1, sizeof *run.jobs);
+			run.jobs[run.n++] = (struct ssh_job){ ci, ni,
+				{ x->host, x->port, x->user, x->credentials, x->known_hosts, x->timeout,
+				  s->credentials_group },
+				{ 0 } };
+		}
+	if (run.n == 0)
+		return;
+	size_t nthreads = s->probe_concurrency > 0 ? (size_t)s->probe_concurrency : 1;
+	if (nthreads > run.n)
+		nthreads = run.n;
+	pthread_t *t = xcalloc(nthreads, sizeof *t);
+	size_t started = 0;
+	for (; started < nthreads; started++)
+		if (pthread_create(&t[started], NULL, ssh_worker, &run) != 0)
+			break;
+	if (started == 0)
+		ssh_worker(&run);	/* no thread to be had: one after another */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	for (size_t i = 0; i < run.n; i++) {
+		ssh_record(b, &run.jobs[i]);
+		uc_ssh_result_clear(&run.jobs[i].res);
+	}
+	free(run.jobs);
+}
+
 struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 			     int64_t now)
 {
@@ -794,7 +889,7 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 		for (size_t j = 0; j < s->clusters[i].nnodes; j++) {
 			const struct uc_node *nd = &s->clusters[i].nodes[j];
 			nsources += (nd->cert_dir != NULL) + (nd->host ? nd->nprobes : 0) +
-				    (nd->api != NULL);
+				    (nd->api != NULL) + (nd->ssh != NULL);
 		}
 	b.inv->sources = xcalloc(nsources ? nsources : 1, sizeof *b.inv->sources);
 	for (size_t i = 0; i < s->nclusters; i++)
@@ -806,6 +901,7 @@ struct uc_inventory *uc_scan(struct uc_scanner *sc, const struct uc_settings *s,
 		for (size_t j = 0; j < s->clusters[i].nnodes; j++)
 			if (s->clusters[i].nodes[j].api)
 				scan_api(&b, i, j);
+	scan_ssh(&b);
 	/* forget files that are gone, so the cache does not grow forever */
 	prune_memos(sc);
 	if (sc->visited != sc->used)
@@ -857,6 +953,8 @@ const char *uc_source_kind_name(enum uc_source_kind k)
 		return "tls";
 	case UC_SOURCE_API:
 		return "api";
+	case UC_SOURCE_SSH:
+		return "ssh";
 	default:
 		return "cert_dir";
 	}

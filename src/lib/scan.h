@@ -13,7 +13,12 @@
 #include "cert.h"
 #include "settings.h"
 
-enum uc_source_kind { UC_SOURCE_CERT_DIR = 1, UC_SOURCE_TLS = 2, UC_SOURCE_API = 3 };
+enum uc_source_kind {
+	UC_SOURCE_CERT_DIR = 1,
+	UC_SOURCE_TLS = 2,
+	UC_SOURCE_API = 3,
+	UC_SOURCE_SSH = 4,	/* the platform CLI over SSH */
+};
 
 /* A record's strings are owned by its inventory (names) and by its certfile
  * (source, file): copying a record is cheap, and rescans allocate little. */
@@ -22,7 +27,7 @@ struct uc_record {
 	const char *node;
 	const char *unit;	/* canonical spelling, or as found when unknown */
 	const struct uc_unit *catalog;	/* NULL for an unknown unit */
-	enum uc_source_kind kind;	/* where it was read: a file, a TLS port, the API */
+	enum uc_source_kind kind;	/* where it was read: a file, a TLS port, the API, the CLI */
 	enum uc_store store;
 	enum uc_impact impact;
 	const char *source;	/* full path of the file */

@@ -504,11 +504,45 @@ static void load_api(struct loader *ld, const config_setting_t *e, struct uc_nod
 	nd->api->insecure = ins && config_setting_get_bool(ins);
 }
 
+static void load_ssh(struct loader *ld, const config_setting_t *e, struct uc_node *nd)
+{
+	static const char *const known[] = { "host", "port", "user", "credentials",
+		"known_hosts", "timeout", NULL };
+	const config_setting_t *g = config_setting_get_member(e, "ssh");
+	if (!g)
+		return;
+	if (!config_setting_is_group(g)) {
+		ERR(g, "ssh: expected a group { host = \"...\"; user = \"...\"; credentials = \"/etc/uccert/x.cred\"; known_hosts = \"/etc/uccert/known_hosts\"; }");
+		return;
+	}
+	check_known(ld, g, known, "ssh");
+	const char *host = get_string(ld, g, "host", false, "ssh");
+	const char *user = get_string(ld, g, "user", true, "ssh");
+	const char *cred = get_string(ld, g, "credentials", true, "ssh");
+	const char *kh = get_string(ld, g, "known_hosts", true, "ssh");
+	int port = 22, timeout = 30;
+	get_int(ld, g, "port", 1, 65535, &port);
+	get_int(ld, g, "timeout", 1, 600, &timeout);
+	if (!host && !nd->host) {
+		ERR(g, "ssh: no host: set ssh.host or the node's host");
+		return;
+	}
+	if (!user || !cred || !kh)
+		return;
+	nd->ssh = xcalloc(1, sizeof *nd->ssh);
+	nd->ssh->host = xstrdup(host ? host : nd->host);
+	nd->ssh->port = port;
+	nd->ssh->user = xstrdup(user);
+	nd->ssh->credentials = path_setting(ld, cred);
+	nd->ssh->known_hosts = path_setting(ld, kh);
+	nd->ssh->timeout = timeout;
+}
+
 static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		       struct uc_cluster *c)
 {
 	static const char *const known[] = { "name", "role", "cert_dir", "host",
-		"probes", "api", NULL };
+		"probes", "api", "ssh", NULL };
 	static const char *const roles[] = { "publisher", "subscriber", NULL };
 	const config_setting_t *nodes = config_setting_get_member(cs, "nodes");
 	unsigned publishers = 0;
@@ -538,8 +572,9 @@ static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		if (role && !parse_enum(role, roles, &r))
 			ERR(config_setting_get_member(e, "role"),
 			    "role = \"%s\": expected \"publisher\" or \"subscriber\"", role);
-		if (name && !dir && !host && !config_setting_get_member(e, "api"))
-			ERR(e, "node '%s': no source: set cert_dir, host or api", name);
+		if (name && !dir && !host && !config_setting_get_member(e, "api") &&
+		    !config_setting_get_member(e, "ssh"))
+			ERR(e, "node '%s': no source: set cert_dir, host, api or ssh", name);
 		if (!name || !r)
 			continue;
 		for (size_t j = 0; j < c->nnodes; j++)
@@ -559,6 +594,7 @@ static void load_nodes(struct loader *ld, const config_setting_t *cs,
 		nd->line = (int)config_setting_source_line(e);
 		load_probes(ld, e, c, nd);
 		load_api(ld, e, nd);
+		load_ssh(ld, e, nd);
 	}
 }
 
@@ -941,6 +977,13 @@ void uc_settings_free(struct uc_settings *s)
 				free(nd->api->credentials);
 				free(nd->api->ca_file);
 				free(nd->api);
+			}
+			if (nd->ssh) {
+				free(nd->ssh->host);
+				free(nd->ssh->user);
+				free(nd->ssh->credentials);
+				free(nd->ssh->known_hosts);
+				free(nd->ssh);
 			}
 		}
 		for (size_t j = 0; j < c->nphones; j++)

@@ -46,6 +46,16 @@ struct uc_node_api {
 	bool insecure;
 };
 
+/* The platform administration CLI over SSH (sshcli.h). */
+struct uc_node_ssh {
+	char *host;
+	int port;		/* default 22 */
+	char *user;
+	char *credentials;	/* file holding user:password, 0600 */
+	char *known_hosts;	/* required: the host key must be known */
+	int timeout;		/* seconds, each wait; default 30 */
+};
+
 struct uc_node {
 	char *name;
 	enum uc_role role;
@@ -54,6 +64,7 @@ struct uc_node {
 	struct uc_probe_spec *probes;	/* defaults by product and role */
 	size_t nprobes;
 	struct uc_node_api *api;	/* NULL: no certificate API */
+	struct uc_node_ssh *ssh;	/* NULL: no platform CLI */
 	int line;
 };
 
