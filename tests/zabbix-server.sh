@@ -114,7 +114,10 @@ start_uccertd "$W/uccert.conf" --now $NOW
 
 # step NOW LABEL: uccertd's clock at NOW, then the server must show the scan
 step() {
-	"$UCCERT" -q -c "$W/uccert.conf" --now "$1" scan --json > "$W/scan.json"
+	# exit status 3: the sub's cert_dir is missing on purpose
+	_rc=0
+	"$UCCERT" -q -c "$W/uccert.conf" --now "$1" scan --json > "$W/scan.json" || _rc=$?
+	[ "$_rc" -eq 3 ] || fail "uccert scan exited $_rc, expected 3 (one source unreadable)"
 	check "$2 (uccertd --now $1)" drive step "$2" "$W/scan.json" "$W/open-problems.json"
 	echo "  $(elapsed)"
 }
