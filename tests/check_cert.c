@@ -161,6 +161,30 @@ START_TEST(test_issuer)
 END_TEST
 
 /* One damaged block in a bundle does not hide the good certificates. */
+/* An error quotes the PEM label it found, and that label is whatever the
+ * file holds, or a TLS server's certificate (the fuzzed probe fed one to
+ * uccertSourceLastError): control bytes and bytes that are not ASCII come
+ * out as '?'. Minimised from what the probe target found. */
+START_TEST(test_pem_error_printable)
+{
+	static const char *const inputs[] = {
+		"-----BEGIN \x1b[31m\xff\xfe CERT-----\nMIIB\n",
+		"0\x03\x02\x01\x01-----BEGIN \xc3\x28\r-----",
+	};
+	for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+		struct uc_certfile *f = tk_parse_str(inputs[i]);
+		ck_assert_uint_eq(f->ncerts, 0);
+		ck_assert_ptr_nonnull(f->error);
+		for (const unsigned char *p = (const unsigned char *)f->error; *p; p++)
+			ck_assert_msg(*p >= 0x20 && *p < 0x7f, "byte %02x in \"%s\"", *p, f->error);
+		uc_certfile_unref(f);
+	}
+	struct uc_certfile *f = tk_parse_str(inputs[0]);
+	ck_assert_str_eq(f->error, "PEM block 1: no \"-----END ?[31m?? CERT-----\" line (truncated file?)");
+	uc_certfile_unref(f);
+}
+END_TEST
+
 START_TEST(test_pem_damaged_block)
 {
 	X509 *a = mint_plain(TK_EC256, "good-a", "01");
@@ -1114,6 +1138,7 @@ Suite *cert_suite(void)
 	tcase_add_test(tc, test_pem_crlf);
 	tcase_add_test(tc, test_issuer);
 	tcase_add_test(tc, test_pem_damaged_block);
+	tcase_add_test(tc, test_pem_error_printable);
 	tcase_add_test(tc, test_der);
 	tcase_add_test(tc, test_pkcs7_der);
 	tcase_add_test(tc, test_pkcs7_pem);

@@ -518,7 +518,13 @@ static void collect_pem(struct collect *col, const unsigned char *buf,
 		const unsigned char *body = label_end + 5;
 		const unsigned char *stop = memmem(body, (size_t)(end - body), endline, (size_t)elen);
 		if (!stop) {
-			collect_error(col, "%s: no \"%s\" line (truncated file?)", where, endline);
+			/* the label is the file's bytes (or a TLS server's): the
+			 * message reaches logs, JSON and SnmpAdminString objects */
+			char shown[sizeof endline];
+			for (int i = 0; i <= elen; i++)
+				shown[i] = i == elen ? '\0'
+				    : endline[i] >= 0x20 && endline[i] < 0x7f ? endline[i] : '?';
+			collect_error(col, "%s: no \"%s\" line (truncated file?)", where, shown);
 			break;
 		}
 		p = stop + elen;

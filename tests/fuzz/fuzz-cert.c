@@ -22,6 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(f);
 	FUZZ_ASSERT((f->ncerts == 0) == (f->error != NULL));
 	FUZZ_ASSERT(uc_format_name(f->format) != NULL);
+	/* errors reach logs, JSON and SnmpAdminString objects: printable ASCII */
+	for (const char *p = f->error; p && *p; p++)
+		FUZZ_ASSERT(*p >= 0x20 && *p < 0x7f);
 	for (size_t i = 0; i < f->ncerts; i++) {
 		const struct uc_cert *c = &f->certs[i];
 		/* what the inventory, the MIB and JSON output are promised */
