@@ -22,7 +22,7 @@ set -eu
 
 : "${srcdir:?}" "${builddir:?}"
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZ_TARGETS=${FUZZ_TARGETS:-cert dn config manifest certapi probe}
+FUZZ_TARGETS=${FUZZ_TARGETS:-cert dn config manifest certapi probe sshcli}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 out=$builddir/fuzz
@@ -95,7 +95,7 @@ make_seeds() {
 	[ -x "$mk" ] || die "$mk is missing (make tests/mkcert)"
 	s=$out/seeds
 	rm -rf "$s"
-	mkdir -p "$s/cert" "$s/dn" "$s/certapi" "$s/config" "$s/manifest" "$s/probe"
+	mkdir -p "$s/cert" "$s/dn" "$s/certapi" "$s/config" "$s/manifest" "$s/probe" "$s/sshcli"
 	c=$s/cert
 	"$mk" -o "$c/rsa.pem" --cn "seed rsa" --key-type rsa1024
 	"$mk" -o "$c/ec.der" --der --key-type ec256 --subject "/CN=seed ec/O=Example/C=US"
@@ -142,6 +142,13 @@ make_seeds() {
 	{ printf '\004'; cat "$flight"; } > "$s/probe/tls12-ecdsa"
 	{ printf '\006%s\000%s' "$features" "$proceed"; cat "$flight"; } > "$s/probe/xmpp-server"
 	rm -f "$flight"
+	# the platform CLI's answers: a store list, and a certificate shown
+	{
+		printf 'tomcat-trust/ca.pem: Trust Certificate\n'
+		printf 'CallManager-trust/p7.pem: Trust Certificate\n'
+		printf 'tomcat-trust/chain.pem: Trust Certificate\n\n'
+	} > "$s/sshcli/list-trust"
+	{ printf '[\n  Version: V3\n]\n'; cat "$c/chain.pem"; printf '\n'; } > "$s/sshcli/show-trust"
 }
 
 # run_one T: one target for FUZZ_SECONDS; status in $out/T.rc
