@@ -19,6 +19,7 @@
 
 #include "agent.h"
 #include "alerts.h"
+#include "clock.h"
 #include "log.h"
 #include "snapshot.h"
 #include "util.h"
@@ -78,7 +79,7 @@ static netsnmp_container *cert_rows, *source_rows;
 /* table helpers keep pointing at these but never free them */
 static netsnmp_table_registration_info *table_infos[2];
 static size_t ntable_infos;
-static bool connected, reconnected, disconnected;
+static bool connected, disconnected;
 static unsigned long backlog, state_errors;	/* uccertNotifyBacklog, uccertStateErrors */
 
 /* The session registered with the master (NULL while there is none), and a
@@ -241,7 +242,6 @@ static int on_connect(int major, int minor, void *server, void *client)
 		/* a request is sent once: a Notify sent twice is a duplicate trap */
 		if (master)
 			master->retries = 0;
-		reconnected = true;
 	} else {
 		master = NULL;
 		disconnected = true;
@@ -418,13 +418,6 @@ void agent_publish(struct snapshot *snap)
 	snapshot_free(old);
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 bool agent_poll(int fd, int64_t wake)
 {
 	fd_set fds;
@@ -437,7 +430,7 @@ bool agent_poll(int fd, int64_t wake)
 	if (fd >= nfds)
 		nfds = fd + 1;
 	if (wake >= 0) {
-		int64_t left = wake - mono_us();
+		int64_t left = wake - uc_monotonic_us();
 		if (left < 0)
 			left = 0;
 		if (block || left < (int64_t)tv.tv_sec * 1000000 + tv.tv_usec) {
@@ -472,13 +465,6 @@ bool agent_poll(int fd, int64_t wake)
 bool agent_connected(void)
 {
 	return connected && master;
-}
-
-bool agent_take_reconnect(void)
-{
-	bool r = reconnected;
-	reconnected = false;
-	return r;
 }
 
 bool agent_take_disconnect(void)

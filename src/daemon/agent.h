@@ -28,8 +28,6 @@ void agent_publish(struct snapshot *snap);
  * readable (the caller reads it). */
 bool agent_poll(int fd, int64_t wake);
 bool agent_connected(void);
-/* True once after each (re)connection to the master. */
-bool agent_take_reconnect(void);
 /* True once after each loss of the master. */
 bool agent_take_disconnect(void);
 /* Values of uccertNotifyBacklog and uccertStateErrors. */

@@ -29,13 +29,6 @@ static bool waiting_logged;
 static struct uc_outbox_item **acked;
 static size_t nacked, capacked;
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void notifier_open(const char *state_dir)
 {
 	char *path = xasprintf("%s/alerts", state_dir);
@@ -141,7 +134,7 @@ int64_t notifier_pump(void)
 	}
 	waiting_logged = false;
 	for (;;) {
-		int64_t now = mono_us();
+		int64_t now = uc_monotonic_us();
 		const struct uc_outbox_item *it = uc_outbox_next(outbox, now, &wake);
 		if (!it)
 			break;
@@ -159,7 +152,7 @@ void notifier_ack(uint64_t token, enum agent_outcome outcome)
 	if (!outbox)
 		return;
 	if (outcome == AGENT_REJECTED) {
-		uc_outbox_rejected(outbox, token, mono_us() + REJECT_RETRY_US);
+		uc_outbox_rejected(outbox, token, uc_monotonic_us() + REJECT_RETRY_US);
 		return;
 	}
 	if (outcome == AGENT_LOST) {

@@ -162,23 +162,16 @@ static void handle_events(const char *config_path, bool *quit)
 	}
 }
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Stopping: give the master a moment to answer what is in flight, so that
  * it is recorded and not sent again at the next start. Bounded: a stopped
  * master must not hold up the exit. */
 #define DRAIN_US 300000
 static void drain(void)
 {
-	int64_t until = mono_us() + DRAIN_US;
+	int64_t until = uc_monotonic_us() + DRAIN_US;
 	char buf[64];
 
-	while (!notifier_idle() && agent_connected() && mono_us() < until) {
+	while (!notifier_idle() && agent_connected() && uc_monotonic_us() < until) {
 		if (agent_poll(events[0], until))
 			while (read(events[0], buf, sizeof buf) > 0)
 				;	/* stopping already */

@@ -147,3 +147,10 @@ void uc_set_now(int64_t t)
 	now_override = t;
 	now_is_set = 1;
 }
+
+int64_t uc_monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

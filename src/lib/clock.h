@@ -20,6 +20,8 @@ bool uc_parse_rfc3339(const char *s, int64_t *out);
 void uc_format_rfc3339(int64_t t, char buf[32]);
 /* floor((not_after - now) / 86400) */
 int64_t uc_days_left(int64_t not_after, int64_t now);
+/* CLOCK_MONOTONIC in microseconds: for timeouts and pacing, never dates. */
+int64_t uc_monotonic_us(void);
 /* Current time, or the --now override if one was set. */
 int64_t uc_now(void);
 void uc_set_now(int64_t t);
