@@ -121,3 +121,28 @@ table_json() {
 source_json() {
 	snmp_raw snmpbulkwalk -On -Ox -Oe $UCCERT_OID.1.3 | python3 "$top_srcdir/tests/walk2json.py" $UCCERT_OID.1.3.1
 }
+
+# zabbix_cluster: the cluster both Zabbix tests poll (NOW, C, cert() and
+# $W/uccert.conf): one certificate per severity, an unreadable file, and a
+# node whose cert_dir is missing
+zabbix_cluster() {
+	NOW=2027-01-01T00:00:00Z
+	C="$W/cluster"
+	cert() { # unit cn not-after
+		mkdir -p "$C/$1"
+		mint -o "$C/$1/$2.pem" --now $NOW --not-before -400d --not-after "$3" --cn "$2"
+	}
+	cert tomcat tomcat +120d
+	cert tomcat-trust partner-ca +60d
+	cert CallManager CallManager +60d
+	cert ipsec ipsec +20d
+	cert tomcat-trust old-ca -3d
+	printf 'garbage\n' > "$C/tomcat-trust/broken.pem"
+	cat > "$W/uccert.conf" <<CONF
+state_dir = "$W/state";
+agentx = { ping_interval = 1; };
+clusters = ( { name = "hq"; nodes = (
+  { name = "pub"; role = "publisher"; cert_dir = "$C"; },
+  { name = "sub"; role = "subscriber"; cert_dir = "$W/missing"; } ); } );
+CONF
+}

@@ -913,25 +913,7 @@ check "discovery JavaScript: {#IMPACT} a number with or without the MIB, {#NOTAF
 check "each snmptrap[] regexp takes exactly one notification (zabbix_trap_receiver.pl symbolic/numeric, SNMPTT FORMAT)" zbx traps
 
 # ---- live: uccertd behind a real snmpd, polled as Zabbix polls ----
-NOW=2027-01-01T00:00:00Z
-C="$W/cluster"
-cert() { # unit cn not-after
-	mkdir -p "$C/$1"
-	mint -o "$C/$1/$2.pem" --now $NOW --not-before -400d --not-after "$3" --cn "$2"
-}
-cert tomcat tomcat +120d
-cert tomcat-trust partner-ca +60d
-cert CallManager CallManager +60d
-cert ipsec ipsec +20d
-cert tomcat-trust old-ca -3d
-printf 'garbage\n' > "$C/tomcat-trust/broken.pem"
-cat > "$W/uccert.conf" <<CONF
-state_dir = "$W/state";
-agentx = { ping_interval = 1; };
-clusters = ( { name = "hq"; nodes = (
-  { name = "pub"; role = "publisher"; cert_dir = "$C"; },
-  { name = "sub"; role = "subscriber"; cert_dir = "$W/missing"; } ); } );
-CONF
+zabbix_cluster
 start_snmptrapd
 start_snmpd
 start_uccertd "$W/uccert.conf" --now $NOW
